@@ -1,0 +1,153 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decode, encode, MAX_PAYLOAD_BYTES } from './decode.ts';
+import { topicFor, topicNames, type TopicName } from './topics.ts';
+
+const ref = { site: 'bj-01', device: 'cc-a' };
+const now = 1_790_000_000_000;
+
+/** One valid and several invalid payloads per row: every topic's schema is exercised. */
+const samples: Record<TopicName, { good: unknown[]; bad: [unknown, RegExp][] }> = {
+  state: {
+    good: [
+      { status: 'online', ts: now, bootId: 'b1', version: '0.1.0' },
+      { status: 'offline', ts: now, bootId: 'b1', version: '0.1.0', reason: 'lost', profile: 'air-gapped' },
+    ],
+    bad: [
+      [{ status: 'maybe', ts: now, bootId: 'b1', version: '1' }, /status/],
+      [{ status: 'online', ts: -1, bootId: 'b1', version: '1' }, /ts/],
+      [{ status: 'online', ts: now, version: '1' }, /bootId/],
+      [{ status: 'offline', ts: now, bootId: 'b', version: '1', reason: 'bored' }, /reason/],
+      [[], /root/],
+    ],
+  },
+  telemetry: {
+    good: [
+      {
+        ts: now, bootId: 'b1', version: '0.1.0', uptimeS: 12.5,
+        cpu: { cores: 2, usage: 0.25, load1: 0.4 },
+        memory: { totalBytes: 8e9, availableBytes: 4e9, processRssBytes: 9e7 },
+        disk: { path: '/var/lib/cc', totalBytes: 1e11, freeBytes: 5e10 },
+        trunks: [{ id: 'pstn-1', up: true, since: now }],
+      },
+    ],
+    bad: [
+      [{ ts: now, bootId: 'b1', version: '1', uptimeS: 1, cpu: { cores: 2, usage: 1.5, load1: 0 }, memory: { totalBytes: 1, availableBytes: 1, processRssBytes: 1 }, disk: { path: '/', totalBytes: 1, freeBytes: 1 } }, /cpu\.usage/],
+      [{ ts: now, bootId: 'b1', version: '1', uptimeS: 1 }, /cpu/],
+      [{ ts: 'yesterday' }, /ts/],
+    ],
+  },
+  event: {
+    good: [
+      { epoch: 'e1', seq: 1, ts: now, type: 'cdr', data: { callId: 'x' } },
+      { epoch: 'e1', seq: 2, ts: now, type: 'alarm.span.los', severity: 'critical' },
+    ],
+    bad: [
+      [{ epoch: 'e1', seq: 0, ts: now, type: 'cdr' }, /seq/],
+      [{ epoch: 'e1', seq: 1.5, ts: now, type: 'cdr' }, /seq/],
+      [{ epoch: 'e1', seq: 1, ts: now, type: 'Not A Type' }, /type/],
+      [{ epoch: '', seq: 1, ts: now, type: 'cdr' }, /epoch/],
+      [{ epoch: 'e1', seq: 1, ts: now, type: 'cdr', severity: 'meh' }, /severity/],
+    ],
+  },
+  commandRequest: {
+    good: [{ id: 'c1', name: 'diag.collect', replyTo: topicFor('commandReply', { ...ref, caller: 'fleet-1' }), expiresAt: now + 30_000 }],
+    bad: [
+      [{ id: 'c1', name: 'diag', expiresAt: now }, /replyTo/],
+      [{ id: '', name: 'diag', replyTo: 'x', expiresAt: now }, /id/],
+      [{ id: 'c1', name: 'rm -rf', replyTo: 'x', expiresAt: now }, /name/],
+    ],
+  },
+  commandReply: {
+    good: [
+      { id: 'c1', ok: true, ts: now, result: { files: 3 } },
+      { id: 'c1', ok: false, ts: now, error: { code: 'expired', message: 'arrived 4 s after expiry' } },
+    ],
+    bad: [
+      [{ id: 'c1', ok: false, ts: now, error: { code: 'oops', message: '' } }, /error\.code/],
+      [{ id: 'c1', ok: 'yes', ts: now }, /ok/],
+    ],
+  },
+};
+
+describe('decode', () => {
+  for (const name of topicNames) {
+    const topic = topicFor(name, { ...ref, caller: 'fleet-1' } as never);
+
+    test(`accepts every valid ${name} payload and returns it typed with its parameters`, () => {
+      for (const payload of samples[name].good) {
+        const r = decode(topic, Buffer.from(JSON.stringify(payload)));
+        assert.equal(r.ok, true, r.ok ? '' : r.message);
+        if (r.ok) {
+          assert.equal(r.name, name);
+          assert.equal((r.params as { site: string }).site, ref.site);
+          assert.equal((r.params as { device: string }).device, ref.device);
+        }
+      }
+    });
+
+    test(`refuses each invalid ${name} payload naming the offending field`, () => {
+      for (const [payload, field] of samples[name].bad) {
+        const r = decode(topic, JSON.stringify(payload));
+        assert.equal(r.ok, false, JSON.stringify(payload));
+        if (!r.ok) {
+          assert.equal(r.code, 'invalid-payload');
+          assert.match(r.message, field);
+          assert.ok(r.message.startsWith(`${name}: `), r.message);
+        }
+      }
+    });
+  }
+
+  test('an event without severity or data gets the defaults', () => {
+    const r = decode(topicFor('event', ref), JSON.stringify({ epoch: 'e', seq: 1, ts: now, type: 'cdr' }));
+    assert.ok(r.ok && r.name === 'event');
+    if (r.ok && r.name === 'event') {
+      assert.equal(r.payload.severity, 'info');
+      assert.deepEqual(r.payload.data, {});
+    }
+  });
+
+  test('refuses a topic outside the contract as unknown-topic', () => {
+    const r = decode('cc/v1/bj-01/cc-a/whatever', '{}');
+    assert.deepEqual(r.ok ? null : r.code, 'unknown-topic');
+  });
+
+  test('refuses a payload that is not JSON', () => {
+    const r = decode(topicFor('telemetry', ref), '{"ts": 1,');
+    assert.equal(r.ok ? null : r.code, 'not-json');
+  });
+
+  test('refuses bytes that are not UTF-8', () => {
+    const r = decode(topicFor('telemetry', ref), new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]));
+    assert.equal(r.ok ? null : r.code, 'not-utf8');
+  });
+
+  test('refuses an oversized payload before parsing it', () => {
+    const r = decode(topicFor('event', ref), Buffer.alloc(MAX_PAYLOAD_BYTES + 1, 0x20));
+    assert.equal(r.ok ? null : r.code, 'too-large');
+  });
+
+  test('an empty payload is refused, not treated as an empty object', () => {
+    const r = decode(topicFor('state', ref), new Uint8Array());
+    assert.equal(r.ok ? null : r.code, 'not-json');
+  });
+
+  test('never throws on random bytes under any topic', () => {
+    let seed = 42;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    for (let i = 0; i < 2000; i++) {
+      const bytes = new Uint8Array(Math.floor(rand() * 64)).map(() => Math.floor(rand() * 256));
+      const name = topicNames[i % topicNames.length]!;
+      const r = decode(topicFor(name, { ...ref, caller: 'x' } as never), bytes);
+      assert.equal(r.ok, false);
+    }
+  });
+
+  test('encode refuses to serialise a payload the other side would refuse', () => {
+    assert.throws(() => encode('event', { epoch: 'e', seq: 0, ts: now, type: 'cdr' }));
+    const bytes = encode('event', { epoch: 'e', seq: 3, ts: now, type: 'cdr' });
+    const r = decode(topicFor('event', ref), bytes);
+    assert.ok(r.ok);
+  });
+});

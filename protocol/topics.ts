@@ -1,0 +1,156 @@
+import type { z } from 'zod';
+import { CommandRequest, CommandResponse, DeviceEvent, DeviceState, Telemetry } from './schemas.ts';
+import { Id } from './ids.ts';
+
+/** Every topic lives under this versioned root; a v2 contract would live beside it. */
+export const ROOT = 'cc/v1';
+
+export type Direction = 'device-to-fleet' | 'fleet-to-device';
+
+export interface TopicSpec<S extends z.ZodType = z.ZodType> {
+  /** Levels after the root; `{name}` marks a parameter level. */
+  readonly pattern: string;
+  readonly direction: Direction;
+  readonly qos: 0 | 1;
+  readonly retain: boolean;
+  readonly schema: S;
+  readonly about: string;
+}
+
+function spec<S extends z.ZodType>(s: TopicSpec<S>): TopicSpec<S> {
+  return s;
+}
+
+/**
+ * The one table of every MQTT topic. Nothing else in the code spells a topic string: build
+ * them with `topicFor`, subscribe with `filterFor`, read them with `matchTopic`/`decode`.
+ * Later contracts (config twin, updates, metrics, terminal) add rows here.
+ */
+export const topics = {
+  state: spec({
+    pattern: '{site}/{device}/state',
+    direction: 'device-to-fleet',
+    qos: 1,
+    retain: true,
+    schema: DeviceState,
+    about: 'birth on connect and death as last will: the retained latest online/offline state',
+  }),
+  telemetry: spec({
+    pattern: '{site}/{device}/telemetry',
+    direction: 'device-to-fleet',
+    qos: 0,
+    retain: false,
+    schema: Telemetry,
+    about: 'health sample every N seconds; may be dropped',
+  }),
+  event: spec({
+    pattern: '{site}/{device}/events',
+    direction: 'device-to-fleet',
+    qos: 1,
+    retain: false,
+    schema: DeviceEvent,
+    about: 'events that must not be lost, stored and forwarded in order by the device outbox',
+  }),
+  commandRequest: spec({
+    pattern: '{site}/{device}/cmd/req',
+    direction: 'fleet-to-device',
+    qos: 1,
+    retain: false,
+    schema: CommandRequest,
+    about: 'a command for one device, with correlation id, reply topic and expiry',
+  }),
+  commandReply: spec({
+    // The reply stays under the device's own prefix (a device may publish nowhere else) and
+    // names the caller in its last level, so each caller subscribes only to its replies.
+    pattern: '{site}/{device}/reply/{caller}',
+    direction: 'device-to-fleet',
+    qos: 1,
+    retain: false,
+    schema: CommandResponse,
+    about: 'the response to a command, correlated by id',
+  }),
+} as const;
+
+export type TopicName = keyof typeof topics;
+export type PayloadOf<N extends TopicName> = z.infer<(typeof topics)[N]['schema']>;
+
+type ParamNames<P extends string> = P extends `${string}{${infer Name}}${infer Rest}`
+  ? Name | ParamNames<Rest>
+  : never;
+export type TopicParams<N extends TopicName> = Record<ParamNames<(typeof topics)[N]['pattern']>, string>;
+
+export const topicNames = Object.keys(topics) as TopicName[];
+
+const levelsOf = (pattern: string) => pattern.split('/');
+
+export class TopicParamError extends Error {
+  override name = 'TopicParamError';
+}
+
+/** The concrete topic string for one device (or caller). */
+export function topicFor<N extends TopicName>(name: N, params: TopicParams<N>): string {
+  const values = params as Record<string, string>;
+  const levels = levelsOf(topics[name].pattern).map((level) => {
+    if (!level.startsWith('{')) return level;
+    const key = level.slice(1, -1);
+    const value = values[key];
+    if (value === undefined || !Id.safeParse(value).success) {
+      throw new TopicParamError(`topic ${name}: parameter ${key}=${String(value)} is not a valid id`);
+    }
+    return value;
+  });
+  return [ROOT, ...levels].join('/');
+}
+
+/** A subscription filter: parameters left out become `+` (MQTT 3.1.1 §4.7.1.3). */
+export function filterFor<N extends TopicName>(name: N, params: Partial<TopicParams<N>> = {}): string {
+  const values = params as Record<string, string | undefined>;
+  const levels = levelsOf(topics[name].pattern).map((level) => {
+    if (!level.startsWith('{')) return level;
+    const value = values[level.slice(1, -1)];
+    if (value === undefined) return '+';
+    if (!Id.safeParse(value).success) throw new TopicParamError(`filter ${name}: ${value} is not a valid id`);
+    return value;
+  });
+  return [ROOT, ...levels].join('/');
+}
+
+/** The filter for everything under one device's prefix: what the broker ACL grants it. */
+export function devicePrefix(site: string, device: string): string {
+  for (const v of [site, device]) {
+    if (!Id.safeParse(v).success) throw new TopicParamError(`${v} is not a valid id`);
+  }
+  return `${ROOT}/${site}/${device}`;
+}
+
+export interface TopicMatch<N extends TopicName = TopicName> {
+  name: N;
+  params: TopicParams<N>;
+}
+
+/** Which row of the table a concrete topic belongs to, with its parameters; undefined if none. */
+export function matchTopic(topic: string): TopicMatch | undefined {
+  if (!topic.startsWith(`${ROOT}/`)) return undefined;
+  const levels = topic.slice(ROOT.length + 1).split('/');
+  for (const name of topicNames) {
+    const pattern = levelsOf(topics[name].pattern);
+    if (pattern.length !== levels.length) continue;
+    const params: Record<string, string> = {};
+    let ok = true;
+    for (let i = 0; i < pattern.length && ok; i++) {
+      const p = pattern[i]!;
+      const l = levels[i]!;
+      if (p.startsWith('{')) {
+        if (Id.safeParse(l).success) params[p.slice(1, -1)] = l;
+        else ok = false;
+      } else if (p !== l) ok = false;
+    }
+    if (ok) return { name, params } as TopicMatch;
+  }
+  return undefined;
+}
+
+/** Publish options for a row, so QoS and retain are never spelled twice. */
+export function publishOptions(name: TopicName): { qos: 0 | 1; retain: boolean } {
+  return { qos: topics[name].qos, retain: topics[name].retain };
+}
