@@ -1,0 +1,154 @@
+// Every string of the console UI, in both languages. zh-CN is the default; the choice is
+// remembered in localStorage. Elements carry `data-i18n="key"` (text) or
+// `data-i18n-placeholder="key"`; code calls `t(key, params)`.
+
+export const messages = {
+  'zh-CN': {
+    'app.title': '联络中心 · 设备管理控制台',
+    'app.short': '设备管理控制台',
+    'lang.switch': 'English',
+    'login.heading': '登录',
+    'login.username': '用户名',
+    'login.password': '密码',
+    'login.submit': '登录',
+    'login.busy': '正在登录…',
+    'login.invalid': '用户名或密码错误',
+    'login.locked': '失败次数过多，请 {s} 秒后再试',
+    'login.failed': '登录失败：{reason}',
+    'header.user': '{user}（{role}）',
+    'header.logout': '退出登录',
+    'role.viewer': '只读',
+    'role.operator': '操作员',
+    'role.admin': '管理员',
+    'count.online': '在线',
+    'count.offline': '离线',
+    'count.total': '设备总数',
+    'live.connected': '实时更新中',
+    'live.reconnecting': '连接中断，正在重连…',
+    'col.site': '站点',
+    'col.device': '设备',
+    'col.name': '名称',
+    'col.status': '状态',
+    'col.version': '版本',
+    'col.uptime': '运行时长',
+    'col.cpu': 'CPU',
+    'col.memory': '内存',
+    'col.disk': '磁盘',
+    'col.lastSeen': '最后在线',
+    'status.online': '在线',
+    'status.offline': '离线',
+    'status.unknown': '未知',
+    'status.since': '已 {time}',
+    'reason.lost': '连接丢失',
+    'reason.shutdown': '正常关机',
+    'uptime.days': '{d}天{h}小时',
+    'uptime.hours': '{h}小时{m}分',
+    'uptime.minutes': '{m}分',
+    'uptime.seconds': '{s}秒',
+    'cpu.value': '{pct}%（{cores}核）',
+    'memory.value': '{pct}%（共 {total}）',
+    'disk.value': '{pct}%（剩余 {free}）',
+    'time.never': '从未',
+    'time.justNow': '刚刚',
+    'empty': '还没有设备',
+  },
+  en: {
+    'app.title': 'Contact center · Fleet console',
+    'app.short': 'Fleet console',
+    'lang.switch': '中文',
+    'login.heading': 'Log in',
+    'login.username': 'User name',
+    'login.password': 'Password',
+    'login.submit': 'Log in',
+    'login.busy': 'Logging in…',
+    'login.invalid': 'Wrong user name or password',
+    'login.locked': 'Too many failed attempts; try again in {s} s',
+    'login.failed': 'Login failed: {reason}',
+    'header.user': '{user} ({role})',
+    'header.logout': 'Log out',
+    'role.viewer': 'viewer',
+    'role.operator': 'operator',
+    'role.admin': 'admin',
+    'count.online': 'Online',
+    'count.offline': 'Offline',
+    'count.total': 'Devices',
+    'live.connected': 'Live',
+    'live.reconnecting': 'Connection lost, reconnecting…',
+    'col.site': 'Site',
+    'col.device': 'Device',
+    'col.name': 'Name',
+    'col.status': 'Status',
+    'col.version': 'Version',
+    'col.uptime': 'Uptime',
+    'col.cpu': 'CPU',
+    'col.memory': 'Memory',
+    'col.disk': 'Disk',
+    'col.lastSeen': 'Last seen',
+    'status.online': 'Online',
+    'status.offline': 'Offline',
+    'status.unknown': 'Unknown',
+    'status.since': 'for {time}',
+    'reason.lost': 'connection lost',
+    'reason.shutdown': 'clean shutdown',
+    'uptime.days': '{d} d {h} h',
+    'uptime.hours': '{h} h {m} min',
+    'uptime.minutes': '{m} min',
+    'uptime.seconds': '{s} s',
+    'cpu.value': '{pct}% ({cores} cores)',
+    'memory.value': '{pct}% of {total}',
+    'disk.value': '{pct}% ({free} free)',
+    'time.never': 'never',
+    'time.justNow': 'just now',
+    'empty': 'No devices yet',
+  },
+};
+
+const STORAGE_KEY = 'fleet.lang';
+export const LANGS = Object.keys(messages);
+let lang = pickLang();
+
+function pickLang() {
+  try {
+    const saved = localStorage.getItem(STORAGE_KEY);
+    if (saved && saved in messages) return saved;
+  } catch {
+    // Storage may be disabled; the default is fine.
+  }
+  return 'zh-CN';
+}
+
+export function getLang() {
+  return lang;
+}
+
+export function t(key, params = {}) {
+  const text = messages[lang][key] ?? messages['zh-CN'][key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => (name in params ? String(params[name]) : `{${name}}`));
+}
+
+/** Fills every marked element under `root` in the current language. */
+export function applyI18n(root = document) {
+  document.documentElement.lang = lang;
+  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll('[data-i18n-placeholder]')) el.placeholder = t(el.dataset.i18nPlaceholder);
+  const title = document.querySelector('title[data-i18n]');
+  if (title) document.title = t(title.dataset.i18n);
+}
+
+/** Switches language, re-labels the page and tells listeners (`langchange` on window). */
+export function setLang(next) {
+  if (!(next in messages) || next === lang) return;
+  lang = next;
+  try {
+    localStorage.setItem(STORAGE_KEY, next);
+  } catch {
+    // Not remembered; still switched for this page.
+  }
+  applyI18n();
+  window.dispatchEvent(new CustomEvent('langchange', { detail: next }));
+}
+
+/** Makes `button` toggle between the two languages. */
+export function bindLangSwitch(button) {
+  button.addEventListener('click', () => setLang(lang === 'zh-CN' ? 'en' : 'zh-CN'));
+}
