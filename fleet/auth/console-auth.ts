@@ -45,6 +45,8 @@ export class ConsoleAuth {
       attempt.finish(user !== undefined);
     }
     if (!user) return { ok: false, reason: 'invalid-credentials' };
+    // Expired sessions otherwise linger until looked up; a login is a rare, fine moment to drop them.
+    this.sessions.sweep();
     // The stored spelling of the name, whatever case was typed.
     const { token, session } = this.sessions.create(user.username);
     return { ok: true, token, session, user };

@@ -2,6 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Low, Memory } from 'lowdb';
 import type { DeviceState, Telemetry } from '../../protocol/schemas.ts';
+import { hashPassword } from '../auth/password-hash.ts';
 import {
   DeviceExistsError,
   DeviceRegistry,
@@ -181,13 +182,20 @@ describe('device credentials', () => {
     assert.equal(await registry.removeDevice(ref), false);
   });
 
-  test('a verification racing a rotation does not succeed nor cache the old secret', async () => {
-    const { registry } = await setup();
-    const { secret } = await registry.createDevice({ ...ref, name: 'a' });
+  test('a verification that finishes after a rotation neither succeeds nor caches the old secret', async () => {
+    // The stored hash is 64 times costlier than the rotation's, so the rotation lands while
+    // the verification is still hashing.
+    const secret = 'old-secret-0123456789';
+    const doc: RegistryDoc = {
+      devices: [{ ...ref, name: 'a', createdAt: 1, secretHash: await hashPassword(secret, { N: 2 ** 16, r: 8, p: 1 }) }],
+      live: {},
+    };
+    const { registry } = await setup({ doc });
     const racing = registry.verifyDeviceCredentials('sh01.box1', secret);
     await registry.rotateSecret(ref);
     assert.equal(await racing, undefined);
     assert.equal(await registry.verifyDeviceCredentials('sh01.box1', secret), undefined);
+    assert.equal(registry.stats().credentialCacheHits, 0);
   });
 });
 
