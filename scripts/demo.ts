@@ -1,0 +1,84 @@
+// `npm start`: the fleet console with its embedded broker and one demo appliance, each in its
+// own process as on real machines, with a demo configuration under ./var/demo.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+const root = new URL('..', import.meta.url).pathname;
+const dir = join(root, 'var/demo');
+mkdirSync(dir, { recursive: true });
+
+// Secrets are made once and kept, so a restart finds the same demo device and login.
+const secretsPath = join(dir, 'demo-secrets.json');
+const secrets: { device: string; admin: string } = existsSync(secretsPath)
+  ? JSON.parse(readFileSync(secretsPath, 'utf8'))
+  : { device: randomBytes(24).toString('base64url'), admin: 'admin-' + randomBytes(4).toString('hex') };
+writeFileSync(secretsPath, JSON.stringify(secrets), { mode: 0o600 });
+
+const httpPort = process.env.FLEET_HTTP_PORT ?? '8080';
+const mqttPort = process.env.FLEET_MQTT_PORT ?? '1883';
+const site = 'bj-01';
+const device = 'cc-demo';
+const applianceConfig = join(dir, 'appliance.json');
+writeFileSync(
+  applianceConfig,
+  JSON.stringify(
+    {
+      site,
+      device,
+      dataDir: join(dir, 'appliance-data'),
+      fleet: { url: `mqtt://127.0.0.1:${mqttPort}`, secret: secrets.device, telemetryIntervalS: 2, keepaliveS: 10 },
+    },
+    null,
+    2,
+  ),
+);
+
+const children: ChildProcess[] = [];
+function start(name: string, args: string[]): Promise<Record<string, unknown>> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  child.on('exit', (code) => {
+    console.error(`${name} exited (${code}); stopping the demo`);
+    shutdown(1);
+  });
+  return new Promise((resolve) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      try {
+        const msg = JSON.parse(line) as Record<string, unknown>;
+        if (msg.ready) resolve(msg);
+      } catch {
+        process.stdout.write(`${line}\n`);
+      }
+    });
+  });
+}
+
+let stopping = false;
+function shutdown(code: number): void {
+  if (stopping) return;
+  stopping = true;
+  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+  setTimeout(() => process.exit(code), 1500).unref();
+}
+process.on('SIGINT', () => shutdown(0));
+process.on('SIGTERM', () => shutdown(0));
+
+const fleet = await start('fleet', [
+  'fleet/main.ts',
+  '--data', join(dir, 'fleet'),
+  '--port', httpPort,
+  '--mqtt-port', mqttPort,
+  '--admin', `admin:${secrets.admin}`,
+  '--provision', `${site}.${device}:${secrets.device}:Beijing branch demo appliance`,
+]);
+await start('appliance', ['appliance/main.ts', '--config', applianceConfig]);
+console.log(`
+  Contact center demo is running.
+  Fleet console   ${String(fleet.httpUrl)}/      login: admin / ${secrets.admin}
+  MQTT broker     ${String(fleet.brokerUrl)}
+  Demo appliance  ${site}/${device} (config ${applianceConfig})
+  Ctrl-C stops everything.
+`);
