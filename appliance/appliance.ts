@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ApplianceConfig } from './config/appliance-config.ts';
 import { openDatabase } from './store/sqlite-database.ts';
@@ -9,7 +9,10 @@ import { FleetLink } from './fleet-link/fleet-link.ts';
 import { TelemetrySampler } from './fleet-link/telemetry-sampler.ts';
 import { createLogger, type Logger } from './log/logger.ts';
 
-export const APPLIANCE_VERSION = '0.1.0';
+/** The running version: the package's, which release tooling stamps. */
+export const APPLIANCE_VERSION: string = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 export interface Appliance {
   readonly bootId: string;

@@ -10,14 +10,14 @@ const count = Number(countArg);
 const intervalMs = Number(intervalArg);
 const durationMs = Number(durationArg);
 
-const clients: MqttClient[] = [];
+const clients: { client: MqttClient; device: string }[] = [];
 for (let i = 0; i < count; i += 50) {
   // Connect in waves of 50 so the broker's authentication is not one thundering herd.
   await Promise.all(
     Array.from({ length: Math.min(50, count - i) }, async (_, k) => {
       const ref = { site: 'bench', device: `d${i + k}` };
       const c = await mqtt.connectAsync(url, { protocolVersion: 4, clientId: brokerUsername(ref), username: brokerUsername(ref), password: secret, reconnectPeriod: 0, keepalive: 60 });
-      clients.push(c);
+      clients.push({ client: c, device: ref.device });
     }),
   );
 }
@@ -27,8 +27,8 @@ await new Promise<void>((resolve) => process.stdin.once('data', () => resolve())
 let sent = 0;
 const started = Date.now();
 const bootId = 'bench';
-const timers = clients.map((c, i) => {
-  const topic = topicFor('telemetry', { site: 'bench', device: `d${i}` });
+const timers = clients.map(({ client: c, device }, i) => {
+  const topic = topicFor('telemetry', { site: 'bench', device });
   const send = () => {
     const payload = encode('telemetry', {
       ts: Date.now(), bootId, version: '0.1.0', uptimeS: (Date.now() - started) / 1000,
@@ -50,5 +50,5 @@ for (const t of timers) clearInterval(t);
 // Let the sockets drain before reporting.
 await new Promise((r) => setTimeout(r, 500));
 process.stdout.write(`${JSON.stringify({ sent })}\n`);
-await Promise.all(clients.map((c) => c.endAsync(true)));
+await Promise.all(clients.map(({ client }) => client.endAsync(true)));
 process.exit(0);

@@ -81,6 +81,7 @@ async function fleetRun(): Promise<Result[]> {
   const fleet = await startFleet({ dataDir: dir, http: { port: 0 }, broker: { kind: 'embedded', port }, deviceSecretScrypt: params, log: silentLogger });
   const results: Result[] = [];
   for (const n of steps) results.push(await measure(n, fleet.brokerUrl, () => fleet.ingest.counters.accepted));
+  console.error(JSON.stringify({ ingest: fleet.ingest.counters, broker: fleet.broker?.counters, registry: fleet.registry.stats() }));
   await fleet.stop();
   return results;
 }
