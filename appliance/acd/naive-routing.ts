@@ -21,7 +21,7 @@ export class NaiveRouting implements RoutingIndex {
     let best: AgentRt | undefined;
     let bestKey: AgentKey | undefined;
     for (const a of state.agents.values()) {
-      if (servesAt(a.profile, q.cfg) === undefined || !canTake(a, contact.channel) || isExcluded(contact, a)) continue;
+      if (!canTake(a, contact.channel) || servesAt(a.profile, q.cfg) === undefined || isExcluded(contact, a)) continue;
       const k = agentKey(q.strategy, q.cfg, viewOf(a, q.id), a.seq);
       if (bestKey === undefined || compareAgentKeys(k, bestKey) < 0) {
         best = a;

@@ -95,7 +95,8 @@ export interface AcdState {
   seed: number;
   seq: number;
   offerSeq: number;
-  readonly index: RoutingIndex;
+  /** Swappable: the benchmark moves a loaded state onto the naive reference. */
+  index: RoutingIndex;
 }
 
 function capacityOf(config: AcdConfig, name: string): CapacityProfile {
