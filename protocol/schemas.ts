@@ -9,7 +9,9 @@ const BootId = z.string().min(1).max(64);
 /**
  * Birth and death share one retained topic: the birth is published on connect and the
  * death is registered as the last will (MQTT 3.1.1 §3.1.2.5), so the retained value is
- * always the device's latest known state.
+ * always the device's latest known state. A device stamps the birth and the will of one
+ * connection with the same `ts`, chosen before it connects: the fleet then applies that
+ * will, and ignores a will of an earlier connection (older `ts`) or of a replaced boot.
  */
 export const DeviceState = z.object({
   status: z.enum(['online', 'offline']),
