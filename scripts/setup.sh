@@ -28,6 +28,14 @@ stamp=node_modules/.cc-setup-stamp
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [[ ! -f $stamp || "$(cat "$stamp")" != "$want" ]]; then
   echo "setup: installing npm packages"
-  npm ci --no-audit --no-fund --loglevel=error
+  # mediasoup's install script would download a prebuilt worker (no internet here) and then
+  # pip-install meson; pointing it at an existing binary makes it skip both. The worker is
+  # built from source below instead.
+  MEDIASOUP_WORKER_BIN=/bin/true npm ci --no-audit --no-fund --loglevel=error
   echo "$want" > "$stamp"
+fi
+
+# The mediasoup worker, built from source against Debian's libraries (only when missing).
+if [[ -f scripts/build-mediasoup-worker.sh ]]; then
+  bash scripts/build-mediasoup-worker.sh
 fi
