@@ -105,6 +105,11 @@ export const AcdConfigSchema = z.object({
   readyOnLogin: z.boolean().default(false),
   /** A rejected offer puts the agent not ready (reason "rejected") instead of leaving it ready. */
   rejectMakesNotReady: z.boolean().default(false),
+  /**
+   * Custom strategies the adapter imports before validating the queues that use them: each
+   * module's export is a `CustomStrategy`. A relative path resolves against the config's folder.
+   */
+  strategyPlugins: z.array(z.object({ name: Name, module: z.string().min(1).max(512), export: Name.default('default') })).default([]),
   /** How long the core remembers who last served a customer, for sticky routing. */
   stickyMemorySeconds: Seconds('stickyMemorySeconds').default(86_400),
 });
