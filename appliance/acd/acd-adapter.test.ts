@@ -6,6 +6,10 @@ import { Subject, filter, firstValueFrom, take, toArray, timeout } from 'rxjs';
 import { AcdAdapter, JOURNAL_STREAMS, type AcdJournal } from './acd-adapter.ts';
 import { AcdConfigError, type AcdConfigInput } from './config.ts';
 import { StrategyPluginError } from './strategy-plugins.ts';
+import { Journal } from '../store/journal.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -60,6 +64,28 @@ describe('ACD adapter', () => {
       assert.equal(acd.metrics().site.today.contacts.handled, 1);
     } finally {
       acd.stop();
+    }
+  });
+
+  test('with the real journal, the history survives closing and reopening the database', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'acd-journal-')), 'journal.sqlite');
+    const journal = Journal.open(path);
+    const acd = new AcdAdapter({ config: config({ offerTimeoutSeconds: 20 }), journal, tickMs: 0 });
+    acd.dispatch({ type: 'AgentLoggedIn', agentId: 'a1' });
+    acd.dispatch({ type: 'AgentStateChanged', agentId: 'a1', state: 'ready' });
+    acd.dispatch({ type: 'ContactArrived', contactId: 'c1', queueId: 'q', channel: 'chat' });
+    acd.dispatch({ type: 'ContactAbandoned', contactId: 'c1' });
+    acd.stop();
+    await journal.close();
+    const reopened = Journal.open(path);
+    try {
+      const states = reopened.query({ stream: JOURNAL_STREAMS.agentState }).map((e) => (e.data as { to: string }).to);
+      assert.deepEqual(states, ['not-ready', 'ready', 'reserved', 'ready']);
+      const contacts = reopened.query({ stream: JOURNAL_STREAMS.contact });
+      assert.deepEqual(contacts.map((e) => (e.data as { kind: string; contactId: string }).kind), ['abandoned']);
+      assert.equal(contacts[0]!.ts, (contacts[0]!.data as { at: number }).at);
+    } finally {
+      await reopened.close();
     }
   });
 

@@ -24,8 +24,8 @@ export type AcdCommand =
     }
   /** The contact leaves its queue for `to`; for a queue target the core has already moved it. */
   | { type: 'Overflow'; contactId: string; fromQueueId: string; to: OverflowTarget; reason: OverflowReason }
-  /** The core drops the contact (unknown queue, logout of its handler): the channel ends it. */
-  | { type: 'Abandon'; contactId: string; reason: 'unknown-queue' | 'duplicate-contact' }
+  /** The core drops the contact (it names no known queue): the channel ends it. */
+  | { type: 'Abandon'; contactId: string; reason: 'unknown-queue' }
   | { type: 'RecordAgentState'; record: AgentStateRecord }
   | { type: 'RecordContact'; record: ContactRecord }
   /** An event that could not be applied; the state is unchanged. */
