@@ -247,6 +247,15 @@ const same = JSON.stringify(slow.commands) === JSON.stringify(fast.commands.slic
 
 const rows = [summarize('indexed (appliance/acd)', fast), summarize('naive scan-all reference', slow)];
 console.table(rows);
+const byType = new Map<string, number[]>();
+fast.events.forEach((e, i) => byType.set(e.type, [...(byType.get(e.type) ?? []), fast.latencies[i]!]));
+console.table(
+  [...byType].map(([type, ns]) => {
+    const sorted = Float64Array.from(ns).sort();
+    return { 'indexed, by event': type, events: ns.length, 'p50 µs': +(pct(sorted, 0.5) / 1000).toFixed(1), 'p99 µs': +(pct(sorted, 0.99) / 1000).toFixed(1) };
+  }),
+);
+
 console.log(`indexed: ${EVENTS} events in ${(fastWall / 1000).toFixed(1)} s wall; ${stillWaiting} contacts still waiting at the end`);
 console.log(`same commands from both for the first ${slow.commands.length} events: ${same ? 'yes' : 'NO'}`);
 console.log(`speed-up at p99: ${(rows[1]!['p99 µs'] / rows[0]!['p99 µs']).toFixed(0)}x; throughput: ${(rows[0]!['decisions/s'] / rows[1]!['decisions/s']).toFixed(0)}x`);
