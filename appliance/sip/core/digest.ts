@@ -89,6 +89,8 @@ export interface DigestServerOptions {
   /** Nonces older than this are answered with stale=TRUE (§22.4 allows any policy). */
   nonceLifetimeMs?: number;
   secret?: Buffer;
+  /** Challenges in order of preference; peers that read only the first (SIPp) need MD5 first. */
+  algorithms?: DigestAlgorithm[];
 }
 
 export type DigestVerdict = 'ok' | 'stale' | 'invalid' | 'missing';
@@ -106,7 +108,7 @@ export class DigestServer {
 
   challenges(now: number, stale = false): string[] {
     const nonce = this.nonce(now);
-    return (['SHA-256', 'MD5'] as const).map((algorithm) => formatChallenge({ realm: this.options.realm, nonce, algorithm, qop: ['auth'], stale }));
+    return (this.options.algorithms ?? ['SHA-256', 'MD5']).map((algorithm) => formatChallenge({ realm: this.options.realm, nonce, algorithm, qop: ['auth'], stale }));
   }
 
   /** Checks an Authorization value against the password for its user (undefined: unknown user). */
