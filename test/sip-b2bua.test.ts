@@ -17,7 +17,7 @@ const servers: SipServer[] = [];
 after(async () => { await Promise.all(servers.map((s) => s.close())); });
 
 async function node(behaviour?: (s: InviteSession) => void) {
-  const server = await SipServer.start({ host: '127.0.0.1', udpPort: 0, timers });
+  const server = await SipServer.start({ host: '127.0.0.1', udpPort: 0, timers, sendFilter: (to) => to.host.startsWith('127.') });
   servers.push(server);
   const ua = new UserAgent(server.stack);
   const sessions: InviteSession[] = [];

@@ -18,6 +18,8 @@ export interface SipServerOptions {
   userAgent?: string;
   timers?: Partial<TimerValues>;
   maxMessageSize?: number;
+  /** Drops outgoing messages to peers it refuses (tests keep all traffic on loopback). */
+  sendFilter?: (to: Endpoint) => boolean;
 }
 
 export class SipServer {
@@ -35,7 +37,14 @@ export class SipServer {
     const udp = options.udpPort !== undefined ? await UdpTransport.open({ ...base, port: options.udpPort }) : undefined;
     const tcp = options.tcpPort !== undefined ? await TcpTransport.open({ ...base, port: options.tcpPort }) : undefined;
     const ws = options.wsPort !== undefined ? await WsTransport.open({ ...base, port: options.wsPort }) : undefined;
-    const transports = [udp, tcp, ws].filter((t): t is NonNullable<typeof t> => t !== undefined) as SipTransportPort[];
+    let transports = [udp, tcp, ws].filter((t): t is NonNullable<typeof t> => t !== undefined) as SipTransportPort[];
+    const filter = options.sendFilter;
+    if (filter) {
+      transports = transports.map((t) => ({
+        protocol: t.protocol, reliable: t.reliable, host: t.host, port: t.port,
+        send: (data, to, onError) => (filter(to) ? t.send(data, to, onError) : onError?.(new Error(`sending to ${to.host} refused`))),
+      }));
+    }
     stack = new SipStack({
       clock: systemClock, transports, timers: options.timers, userAgent: options.userAgent, maxMessageSize: options.maxMessageSize,
     });

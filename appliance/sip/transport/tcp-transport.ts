@@ -1,6 +1,6 @@
 // SIP over TCP (RFC 3261 §18.3): streams framed by Content-Length; responses go back on the
 // connection the request came on, and requests to a peer reuse an open connection to it.
-import { createServer, connect, type Server, type Socket } from 'node:net';
+import { createServer, connect, isIP, type Server, type Socket } from 'node:net';
 import { StreamFramer } from '../core/stream-framer.ts';
 import { endpointKey, type Endpoint, type SipTransportPort } from '../core/transport-port.ts';
 
@@ -71,6 +71,7 @@ export class TcpTransport implements SipTransportPort {
   send(data: Buffer, to: Endpoint, onError?: (error: Error) => void): void {
     let socket = (to.connectionId && this.byId.get(to.connectionId)) || this.byPeer.get(endpointKey(to));
     if (!socket) {
+      if (!isIP(to.host)) return onError?.(new Error(`not an IP address: ${to.host}`));
       socket = connect({ host: to.host, port: to.port });
       const s = socket;
       s.once('error', (err) => onError?.(err));

@@ -1,5 +1,6 @@
 // SIP over UDP (RFC 3261 §18): one message per datagram.
 import { createSocket, type Socket } from 'node:dgram';
+import { isIP } from 'node:net';
 import type { Endpoint, SipTransportPort } from '../core/transport-port.ts';
 
 export interface UdpTransportOptions {
@@ -44,6 +45,8 @@ export class UdpTransport implements SipTransportPort {
   }
 
   send(data: Buffer, to: Endpoint, onError?: (error: Error) => void): void {
+    // no DNS here (RFC 3263 is not implemented): peers are IP literals, never a lookup per message
+    if (!isIP(to.host)) return onError?.(new Error(`not an IP address: ${to.host}`));
     this.socket.send(data, to.port, to.host, (err) => {
       if (err) onError?.(err);
     });
