@@ -66,6 +66,71 @@ describe('batch writer', () => {
     );
   });
 
+  test('a full batch commits at once instead of waiting for maxDelayMs', { timeout: 5_000 }, async () => {
+    const { db } = fresh();
+    const w = new BatchWriter(db, { maxDelayMs: 60_000, maxBatch: 3 });
+    assert.deepEqual(await Promise.all(['a', 'b', 'c'].map((v) => w.run(insert(v)))), [1, 2, 3]);
+    assert.equal(w.pending, 0);
+    await w.close();
+  });
+
+  test('items of one batch are invisible to other connections until the batch commits', async () => {
+    const { path, db } = fresh();
+    const other = new Database(path, { readonly: true });
+    const countElsewhere = () => other.prepare('SELECT COUNT(*) FROM t').pluck().get() as number;
+    const w = new BatchWriter(db, { maxDelayMs: 5 });
+    const [, seenDuringBatch] = await Promise.all([w.run(insert('a')), w.run(() => countElsewhere())]);
+    assert.equal(seenDuringBatch, 0);
+    assert.equal(countElsewhere(), 1);
+    other.close();
+  });
+
+  test('a failing item rejects with its own error, such as the constraint SQLite reported', async () => {
+    const { db } = fresh();
+    const w = new BatchWriter(db, { maxDelayMs: 5 });
+    await w.run(insert('dup'));
+    await assert.rejects(w.run(insert('dup')), { code: 'SQLITE_CONSTRAINT_UNIQUE' });
+  });
+
+  test('an item that ends the transaction itself fails its whole batch, and the next batch works', async () => {
+    const { db } = fresh();
+    const w = new BatchWriter(db, { maxDelayMs: 5 });
+    const results = await Promise.allSettled([w.run(insert('before')), w.run((d) => d.exec('COMMIT')), w.run(insert('after'))]);
+    assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected', 'rejected']);
+    assert.ok(results.every((r) => r.status === 'rejected' && r.reason instanceof BatchWriterUsageError));
+    assert.equal(await w.run(insert('next')), 2, '"before" was committed by the rogue COMMIT, nothing after it');
+    assert.deepEqual(db.prepare('SELECT v FROM t ORDER BY id').pluck().all(), ['before', 'next']);
+  });
+
+  test('when another connection holds the write lock, the whole batch rejects and later batches succeed', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'cc-batch-')), 'db.sqlite');
+    const db = openDatabase(path, { migrations, busyTimeoutMs: 20 });
+    const other = new Database(path);
+    other.exec('BEGIN IMMEDIATE');
+    const w = new BatchWriter(db, { maxDelayMs: 1 });
+    const results = await Promise.allSettled([w.run(insert('a')), w.run(insert('b'))]);
+    assert.deepEqual(
+      results.map((r) => r.status === 'rejected' && (r.reason as { code?: string }).code),
+      ['SQLITE_BUSY', 'SQLITE_BUSY'],
+    );
+    other.exec('ROLLBACK');
+    other.close();
+    assert.equal(await w.run(insert('c')), 1);
+    assert.equal(w.stats.failed, 2);
+  });
+
+  test('an item may queue more work; it runs in a later batch', async () => {
+    const { db } = fresh();
+    const w = new BatchWriter(db, { maxDelayMs: 1 });
+    let inner: Promise<number> | undefined;
+    await w.run((d) => {
+      insert('outer')(d);
+      inner = w.run(insert('inner'));
+    });
+    assert.equal(await inner, 2);
+    assert.equal(w.stats.batches, 2);
+  });
+
   test('close commits what is queued, then refuses new work', async () => {
     const { db } = fresh();
     const w = new BatchWriter(db, { maxDelayMs: 1000 });

@@ -89,8 +89,8 @@ export class BatchWriter {
   /** Commits everything queued now, in batches of at most `maxBatch`. */
   flush(): void {
     if (this.#flushing) return; // called from inside a queued fn: the next batch picks it up
-    this.#cancelTimers();
     while (this.#queue.length > 0) this.#commitBatch();
+    this.#cancelTimers();
   }
 
   /** Commits what is queued and refuses further work. Does not close the database. */
@@ -182,6 +182,8 @@ function runInSavepoint(db: SqliteDatabase, fn: (db: SqliteDatabase) => unknown)
     outcome = { ok: false, error };
   }
   if (!db.inTransaction) {
+    // SQLite rolls the whole transaction back itself on some errors (SQLITE_FULL, IOERR).
+    if (!outcome.ok) throw outcome.error;
     throw new BatchWriterUsageError('a batch writer function ended the transaction it was running in');
   }
   if (outcome.ok) {

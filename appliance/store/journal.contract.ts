@@ -29,6 +29,18 @@ export function journalContract(kind: string, open: () => Journal): void {
       await j.close();
     });
 
+    test('query orders by seq even when timestamps go backwards, and sees each entry once', async () => {
+      const j = open();
+      await j.append('agent.state', { n: 1 }, 5000);
+      await j.append('agent.state', { n: 2 }, 4000); // the wall clock was stepped back
+      await j.append('agent.state', { n: 3 }, 4500);
+      assert.deepEqual(j.query().map((e) => (e.data as { n: number }).n), [1, 2, 3]);
+      assert.deepEqual(j.query({ since: 4000, until: 5000 }).map((e) => e.ts), [4000, 4500]);
+      const seqs = j.query().map((e) => e.seq);
+      assert.deepEqual(j.query({ afterSeq: seqs[0] }).map((e) => e.seq), seqs.slice(1));
+      await j.close();
+    });
+
     test('data comes back as it went in, nested values included', async () => {
       const j = open();
       const data = { caller: '+8613800000000', legs: [{ id: 'a', ms: 1500 }], tags: ['vip'], note: '客户要求回电', none: null };

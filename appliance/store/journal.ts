@@ -4,7 +4,7 @@
 // second share a handful of commits.
 import { z } from 'zod';
 import { BatchWriter, type BatchWriterOptions } from './batch-writer.ts';
-import { closeDatabase, openDatabase, type Migration, type SqliteDatabase } from './sqlite-database.ts';
+import { applyMigrations, closeDatabase, openDatabase, type Migration, type SqliteDatabase } from './sqlite-database.ts';
 
 export const JOURNAL_MIGRATIONS: readonly Migration[] = [
   {
@@ -60,9 +60,14 @@ export class Journal {
   readonly #insert;
   readonly #count;
   readonly #countStream;
+  #closed = false;
 
-  /** Over a database another owner opened (it must have applied JOURNAL_MIGRATIONS) and its writer. */
+  /**
+   * Over a database and batch writer shared with other owners (the composition root's).
+   * Applies JOURNAL_MIGRATIONS itself if the opener did not list them.
+   */
   constructor(db: SqliteDatabase, writer: BatchWriter, options: { clock?: () => number; ownsDb?: boolean } = {}) {
+    applyMigrations(db, JOURNAL_MIGRATIONS);
     this.#db = db;
     this.#writer = writer;
     this.#ownsDb = options.ownsDb ?? false;
@@ -84,6 +89,7 @@ export class Journal {
    * JSON cannot represent faithfully, before anything is queued.
    */
   append<T>(stream: string, data: T, ts: number = this.#clock()): Promise<JournalEntry<T>> {
+    if (this.#closed) return Promise.reject(new JournalRecordError('the journal is closed'));
     const name = Stream.safeParse(stream);
     if (!name.success) return Promise.reject(new JournalRecordError(`stream ${JSON.stringify(stream)}: ${name.error.issues[0]?.message}`));
     if (!Number.isSafeInteger(ts) || ts < 0) return Promise.reject(new JournalRecordError(`ts ${ts} is not an epoch in milliseconds`));
@@ -124,9 +130,18 @@ export class Journal {
     return (stream === undefined ? this.#count.get() : this.#countStream.get(stream))?.n ?? 0;
   }
 
-  /** Commits what is queued; closes the database if the journal opened it. */
+  /**
+   * Commits what is queued and refuses further appends. Closes the writer and database only
+   * if the journal opened them: a shared writer keeps serving the other owners.
+   */
   async close(): Promise<void> {
-    await this.#writer.close();
-    if (this.#ownsDb) closeDatabase(this.#db);
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#ownsDb) {
+      await this.#writer.close();
+      closeDatabase(this.#db);
+    } else {
+      this.#writer.flush();
+    }
   }
 }
