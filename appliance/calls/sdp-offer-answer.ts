@@ -81,8 +81,8 @@ export function createOffer(local: LocalMedia, direction: Direction = 'sendrecv'
 /** Reads what a peer answered to our offer. */
 export function readAnswer(answer: string): NegotiatedMedia | undefined {
   const r = negotiate(answer, { ip: '0.0.0.0', port: 0 });
-  if (!r.ok) return undefined;
-  return { ...r.media, direction: answerDirection(r.media.direction) };
+  // answering the peer's answer mirrors its direction back, which is exactly our own direction
+  return r.ok ? r.media : undefined;
 }
 
 function buildSdp(local: LocalMedia, codecs: { codec: G711; pt: number }[], telephoneEvent: number | undefined, direction: Direction): string {
