@@ -67,6 +67,14 @@ export class Registrar {
       .sort((a, b) => (b.q ?? 1) - (a.q ?? 1));
   }
 
+  /**
+   * Where to send a call for a user: the contact as Request-URI, sent to the address the
+   * REGISTER came from (reaches phones behind NAT, and reuses their TCP/WS connection).
+   */
+  locate(user: string): { uri: string; endpoint: Endpoint }[] {
+    return this.lookup(user).map((b) => ({ uri: b.contact, endpoint: { ...b.source } }));
+  }
+
   get size(): number {
     return this.bindings.length;
   }

@@ -1,5 +1,6 @@
 // Dialog state (RFC 3261 §12) as plain data with pure transitions: creation on the UAS and
 // UAC sides, in-dialog request construction, and CSeq checks on incoming requests.
+import { canonicalHeaderName } from './header-names.ts';
 import { parseCSeq, parseNameAddr, tagOf } from './header-values.ts';
 import { getHeader, getHeaders, type SipRequest, type SipResponse } from './sip-message.ts';
 import { parseSipUri } from './sip-uri.ts';
@@ -84,7 +85,7 @@ export function inDialogRequest(
   headers.push(['From', dialog.localUri], ['To', dialog.remoteUri], ['Call-ID', dialog.callId], ['CSeq', `${seq} ${method}`]);
   if (init.contact) headers.push(['Contact', init.contact]);
   headers.push(...(init.headers ?? []));
-  return { type: 'request', method, uri: dialog.remoteTarget, headers: headers.map(([name, value]) => ({ name, value })), body: init.body ?? '' };
+  return { type: 'request', method, uri: dialog.remoteTarget, headers: headers.map(([name, value]) => ({ name: canonicalHeaderName(name), value })), body: init.body ?? '' };
 }
 
 export type InDialogCheck = { ok: true } | { ok: false; status: 500; reason: string };

@@ -39,6 +39,29 @@ export function headerKey(name: string): string {
   return compact[lower] ?? lower;
 }
 
+/**
+ * Header names held in messages are canonical for known headers (the parser and every builder
+ * write them so), so a lookup of a known header is one string comparison per header; only
+ * unknown headers need a case-insensitive comparison. Returns the matcher for one name.
+ */
+export function headerMatcher(name: string): (stored: string) => boolean {
+  const key = headerKey(name);
+  const canonical = canonicalByKey.get(key);
+  if (canonical) return (stored) => stored === canonical;
+  return (stored) => stored.length === key.length && stored.toLowerCase() === key;
+}
+
+const matcherCache = new Map<string, (stored: string) => boolean>();
+
+export function cachedHeaderMatcher(name: string): (stored: string) => boolean {
+  let m = matcherCache.get(name);
+  if (!m) {
+    m = headerMatcher(name);
+    if (matcherCache.size < 1000) matcherCache.set(name, m);
+  }
+  return m;
+}
+
 /** The spelling used when we serialize: canonical for known headers, as received otherwise. */
 export function canonicalHeaderName(name: string): string {
   const key = headerKey(name);

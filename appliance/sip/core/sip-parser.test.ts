@@ -127,3 +127,15 @@ describe('SIP parser details', () => {
     }
   });
 });
+
+describe('header lookup', () => {
+  test('finds a header by long, compact or differently cased name, and unknown headers case-insensitively', () => {
+    const r = parseSipMessage(Buffer.from(tortureCases.find((c) => c.name === 'wsinv')!.text));
+    assert.ok(r.kind === 'message');
+    if (r.kind !== 'message') return;
+    assert.equal(getHeader(r.message, 'call-id'), 'wsinv.ndaksdj@192.0.2.1');
+    assert.equal(getHeader(r.message, 'i'), 'wsinv.ndaksdj@192.0.2.1');
+    assert.equal(getHeaders(r.message, 'V').length, 3);
+    assert.equal(getHeader(r.message, 'NEWFANGLEDHEADER'), 'newfangled value continued newfangled value');
+  });
+});

@@ -2,6 +2,7 @@
 // through receive(), go out through the injected SipTransportPorts, and every timer runs on
 // the injected Clock. Requests the TU must see are handed up through SipStackHandlers.
 import type { Clock } from './clock.ts';
+import { canonicalHeaderName } from './header-names.ts';
 import { formatVia, parseCSeq, parseVia, tagOf, type Via } from './header-values.ts';
 import { magicCookie, newBranch, newTag } from './ids.ts';
 import { checkRequest } from './request-checks.ts';
@@ -251,7 +252,7 @@ export class SipStack {
     for (const r of getHeaders(req, 'Route')) headers.push(['Route', r]);
     for (const n of ['From', 'To', 'Call-ID']) headers.push([n, getHeader(req, n) ?? '']);
     headers.push(['CSeq', `${cseq?.seq ?? 1} CANCEL`], ['Max-Forwards', '70']);
-    const cancel: SipRequest = { type: 'request', method: 'CANCEL', uri: req.uri, headers: headers.map(([name, value]) => ({ name, value })), body: '' };
+    const cancel: SipRequest = { type: 'request', method: 'CANCEL', uri: req.uri, headers: headers.map(([name, value]) => ({ name: canonicalHeaderName(name), value })), body: '' };
     return this.sendRequest(cancel, to, handlers);
   }
 
@@ -317,5 +318,5 @@ function buildNon2xxAck(invite: SipRequest, res: SipResponse): SipRequest {
   for (const r of getHeaders(invite, 'Route')) headers.push(['Route', r]);
   headers.push(['From', getHeader(invite, 'From') ?? ''], ['To', getHeader(res, 'To') ?? ''], ['Call-ID', getHeader(invite, 'Call-ID') ?? '']);
   headers.push(['CSeq', `${cseq?.seq ?? 1} ACK`], ['Max-Forwards', '70']);
-  return { type: 'request', method: 'ACK', uri: invite.uri, headers: headers.map(([name, value]) => ({ name, value })), body: '' };
+  return { type: 'request', method: 'ACK', uri: invite.uri, headers: headers.map(([name, value]) => ({ name: canonicalHeaderName(name), value })), body: '' };
 }
