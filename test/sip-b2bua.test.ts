@@ -77,6 +77,27 @@ describe('B2BUA', () => {
     call.bye();
   });
 
+  test('carries out a blind transfer (REFER from the phone): the caller ends up with the new target', async () => {
+    const phone2 = await node(answering);
+    const phone1 = await node(answering);
+    const where = (port: number, user: string) => [{ uri: `sip:${user}@127.0.0.1:${port}`, endpoint: { protocol: 'UDP' as const, host: '127.0.0.1', port } }];
+    const app = await appliance({}, (u) => (u === '1001' ? where(phone1.port, u) : u === '1002' ? where(phone2.port, u) : []));
+    const caller = await node();
+    const call = caller.ua.call({ to: `sip:5551000@127.0.0.1:${app.port}`, from: 'sip:a@gw', target: { protocol: 'UDP', host: '127.0.0.1', port: app.port }, sdp: createOffer({ ip: '127.0.0.1', port: 30000 }) });
+    await once(call, 'answered');
+    const leg1 = phone1.sessions[0]!;
+    const notifies: string[] = [];
+    const phone1Ended = once(leg1, 'ended');
+    leg1.refer('<sip:1002@127.0.0.1>', (frag) => notifies.push(frag.trim()));
+    await phone1Ended;
+    assert.equal(phone2.sessions.length, 1);
+    assert.deepEqual(notifies, ['SIP/2.0 100 Trying', 'SIP/2.0 200 OK']);
+    assert.equal(call.state, 'confirmed', 'the caller stays connected');
+    const phone2Ended = once(phone2.sessions[0]!, 'ended');
+    call.bye();
+    await phone2Ended;
+  });
+
   test('hands queue DIDs to the application, which answers the leg', async () => {
     const app = await appliance();
     app.b2bua.on('call', (leg, route) => { assert.deepEqual(route, { kind: 'queue', queue: 'sales' }); app.b2bua.answer(leg); });

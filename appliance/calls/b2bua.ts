@@ -212,7 +212,6 @@ export class B2bua extends TypedEmitter<B2buaEvents> {
     session.once('answered', () => {
       refer.notify(200, 'OK');
       this.bridge(partner, out);
-      partner.session.reinvite(createOffer(partner.local));
       leg.session.bye();
     });
     session.once('ended', (c) => { if (!out.peer) refer.notify(c.status ?? 480, c.reason); });

@@ -38,7 +38,20 @@ async function startTarget(script: string): Promise<{ child: ChildProcess; port:
   return { child, port };
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc (clock ticks of 10 ms). */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 interface RunFigures {
+  /** Cores the target used while SIPp ran, and cores SIPp itself used. */
+  targetCpu: number;
+  sippCpu: number;
   rate: number;
   ok: number;
   failed: number;
@@ -54,20 +67,26 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-async function runSipp(port: number, rate: number): Promise<RunFigures> {
+async function runSipp(port: number, rate: number, targetPid: number | undefined): Promise<RunFigures> {
   const dir = mkdtempSync(join(tmpdir(), 'sipp-bench-'));
   const calls = rate * seconds;
   const local = await freePort();
   const started = Date.now();
+  const targetBefore = cpuSeconds(targetPid);
+  let sippCpu = NaN;
   const out = await new Promise<string>((resolve) => {
     const child = spawn('sipp', [`127.0.0.1:${port}`, '-sn', 'uac', '-i', '127.0.0.1', '-p', String(local), '-r', String(rate), '-m', String(calls),
       '-l', String(rate * 4), '-nostdin', '-trace_rtt', '-rtt_freq', '1', '-timeout', `${seconds * 4 + 20}s`, '-max_socket', '1000', '-recv_timeout', '10000'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     let s = '';
     child.stdout.on('data', (d) => (s += d));
     child.stderr.on('data', (d) => (s += d));
-    child.on('close', () => resolve(s));
+    // sample SIPp's own CPU just before it exits (its /proc entry goes with it)
+    let last = 0;
+    const sampler = setInterval(() => { const v = cpuSeconds(child.pid); if (Number.isFinite(v)) last = v; }, 200);
+    child.on('close', () => { clearInterval(sampler); sippCpu = last; resolve(s); });
   });
   const elapsed = (Date.now() - started) / 1000;
+  const targetCpu = (cpuSeconds(targetPid) - targetBefore) / elapsed;
   const stat = (label: string) => Number(new RegExp(`${label}\\s*\\|\\s*\\d+\\s*\\|\\s*(\\d+)`).exec(out)?.[1] ?? -1);
   const rttFile = readdirSync(dir).find((f) => f.endsWith('_rtt.csv'));
   const rtts: number[] = [];
@@ -80,7 +99,7 @@ async function runSipp(port: number, rate: number): Promise<RunFigures> {
   rmSync(dir, { recursive: true, force: true });
   rtts.sort((a, b) => a - b);
   const ok = stat('Successful call');
-  return { rate, ok, failed: stat('Failed call'), achieved: Math.round(ok / elapsed), p50: percentile(rtts, 50), p90: percentile(rtts, 90), p99: percentile(rtts, 99), max: rtts.at(-1) ?? NaN };
+  return { targetCpu, sippCpu: sippCpu / elapsed, rate, ok, failed: stat('Failed call'), achieved: Math.round(ok / elapsed), p50: percentile(rtts, 50), p90: percentile(rtts, 90), p99: percentile(rtts, 99), max: rtts.at(-1) ?? NaN };
 }
 
 async function bench(name: string, script: string): Promise<RunFigures[]> {
@@ -88,9 +107,9 @@ async function bench(name: string, script: string): Promise<RunFigures[]> {
   const results: RunFigures[] = [];
   try {
     for (const rate of rates) {
-      const r = await runSipp(target.port, rate);
+      const r = await runSipp(target.port, rate, target.child.pid);
       results.push(r);
-      console.log(`${name.padEnd(10)} rate ${String(rate).padStart(5)}/s: ok ${r.ok} failed ${r.failed} achieved ${r.achieved}/s  INVITE→200 ms p50 ${r.p50.toFixed(2)} p90 ${r.p90.toFixed(2)} p99 ${r.p99.toFixed(2)} max ${r.max.toFixed(2)}`);
+      console.log(`${name.padEnd(10)} rate ${String(rate).padStart(5)}/s: ok ${r.ok} failed ${r.failed} achieved ${r.achieved}/s  INVITE→200 ms p50 ${r.p50.toFixed(2)} p90 ${r.p90.toFixed(2)} p99 ${r.p99.toFixed(2)} max ${r.max.toFixed(2)}  CPU target ${r.targetCpu.toFixed(2)} SIPp ${r.sippCpu.toFixed(2)} cores`);
       if (r.failed !== 0 || r.ok <= 0 || r.achieved < rate * 0.95) break; // past the knee: stop rising
     }
   } finally {
