@@ -98,6 +98,55 @@ describe('B2BUA', () => {
     await phone2Ended;
   });
 
+  test('carries out an attended transfer (REFER with Replaces): the caller is joined with the consulted phone', async () => {
+    const phone2 = await node(answering);
+    const phone1 = await node(answering);
+    const where = (port: number, user: string) => [{ uri: `sip:${user}@127.0.0.1:${port}`, endpoint: { protocol: 'UDP' as const, host: '127.0.0.1', port } }];
+    const app = await appliance({}, (u) => (u === '1001' ? where(phone1.port, u) : u === '1002' ? where(phone2.port, u) : []));
+    const caller = await node();
+    const call = caller.ua.call({ to: `sip:5551000@127.0.0.1:${app.port}`, from: 'sip:a@gw', target: { protocol: 'UDP', host: '127.0.0.1', port: app.port }, sdp: createOffer({ ip: '127.0.0.1', port: 30000 }) });
+    await once(call, 'answered');
+    const first = phone1.sessions[0]!;
+    // phone1 consults phone2 with a second call through the appliance
+    const consult = phone1.ua.call({ to: `sip:1002@127.0.0.1:${app.port}`, from: 'sip:1001@127.0.0.1', target: { protocol: 'UDP', host: '127.0.0.1', port: app.port }, sdp: createOffer({ ip: '127.0.0.1', port: 31000 }) });
+    await once(consult, 'answered');
+    const d = consult.dialog!;
+    const replaces = encodeURIComponent(`${d.callId};to-tag=${d.remoteTag};from-tag=${d.localTag}`);
+    const ended = Promise.all([once(first, 'ended'), once(consult, 'ended')]);
+    const notifies: string[] = [];
+    first.refer(`<sip:1002@127.0.0.1?Replaces=${replaces}>`, (f) => notifies.push(f.trim()));
+    await ended;
+    assert.deepEqual(notifies.at(-1), 'SIP/2.0 200 OK');
+    assert.equal(call.state, 'confirmed');
+    assert.equal(phone2.sessions[0]!.state, 'confirmed');
+    const bridges = app.media.log.filter((l) => l.startsWith('bridge '));
+    assert.equal(bridges.length, 3, bridges.join('\n')); // caller-phone1, phone1-phone2, then caller-phone2
+    const phone2Ended = once(phone2.sessions[0]!, 'ended');
+    call.bye();
+    await phone2Ended;
+  });
+
+  test('lets another phone take over a leg with INVITE and Replaces (RFC 3891)', async () => {
+    const phone1 = await node(answering);
+    const app = await appliance({}, (u) => (u === '1001' ? [{ uri: `sip:1001@127.0.0.1:${phone1.port}`, endpoint: { protocol: 'UDP' as const, host: '127.0.0.1', port: phone1.port } }] : []));
+    const caller = await node();
+    const call = caller.ua.call({ to: `sip:5551000@127.0.0.1:${app.port}`, from: 'sip:a@gw', target: { protocol: 'UDP', host: '127.0.0.1', port: app.port }, sdp: createOffer({ ip: '127.0.0.1', port: 30000 }) });
+    await once(call, 'answered');
+    const d = phone1.sessions[0]!.dialog!;
+    const phone1Ended = once(phone1.sessions[0]!, 'ended');
+    const phone3 = await node();
+    const pickup = phone3.ua.call({
+      to: `sip:1001@127.0.0.1:${app.port}`, from: 'sip:1003@127.0.0.1', target: { protocol: 'UDP', host: '127.0.0.1', port: app.port },
+      sdp: createOffer({ ip: '127.0.0.1', port: 32000 }), headers: [['Replaces', `${d.callId};to-tag=${d.remoteTag};from-tag=${d.localTag}`]],
+    });
+    await once(pickup, 'answered');
+    await phone1Ended;
+    assert.equal(call.state, 'confirmed');
+    const pickupEnded = once(pickup, 'ended');
+    call.bye();
+    await pickupEnded;
+  });
+
   test('hands queue DIDs to the application, which answers the leg', async () => {
     const app = await appliance();
     app.b2bua.on('call', (leg, route) => { assert.deepEqual(route, { kind: 'queue', queue: 'sales' }); app.b2bua.answer(leg); });
