@@ -55,6 +55,25 @@ describe('SIP transports', () => {
     sock.destroy();
   });
 
+  test('ends a call placed over TCP to a closed port with 503 at once (§18.4 transport error)', async () => {
+    const caller = await start({ tcpPort: 0 });
+    const probe = await start({ tcpPort: 0 });
+    const closedPort = probe.server.tcp!.port;
+    await probe.server.close();
+    servers.splice(servers.indexOf(probe.server), 1);
+    const s = caller.ua.call({ to: `sip:x@127.0.0.1:${closedPort}`, from: 'sip:y@127.0.0.1', target: { protocol: 'TCP', host: '127.0.0.1', port: closedPort }, sdp: createOffer({ ip: '127.0.0.1', port: 42000 }) });
+    const started = Date.now();
+    const cause = await new Promise<{ status?: number; by: string }>((r) => s.once('ended', r));
+    assert.deepEqual([cause.by, cause.status], ['network', 503]);
+    assert.ok(Date.now() - started < 2000, 'no waiting for Timer B');
+    // the failed connection is forgotten: once something listens there, calls go through
+    const revived = await start({ tcpPort: closedPort });
+    revived.ua.on('invite', (inv) => inv.answer(createOffer({ ip: '127.0.0.1', port: 43000 })));
+    const again = caller.ua.call({ to: `sip:x@127.0.0.1:${closedPort}`, from: 'sip:y@127.0.0.1', target: { protocol: 'TCP', host: '127.0.0.1', port: closedPort }, sdp: createOffer({ ip: '127.0.0.1', port: 42000 }) });
+    await new Promise<void>((r, j) => { again.once('answered', () => r()); again.once('ended', (c) => j(new Error(`${c.status} ${c.reason}`))); });
+    again.bye();
+  });
+
   test('places a call over TCP from one stack to another and hangs up', async () => {
     const callee = await start({ tcpPort: 0 });
     const calleeEnded = new Promise<string>((r) => callee.ua.on('invite', (s) => {

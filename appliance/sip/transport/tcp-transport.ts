@@ -74,7 +74,15 @@ export class TcpTransport implements SipTransportPort {
       if (!isIP(to.host)) return onError?.(new Error(`not an IP address: ${to.host}`));
       socket = connect({ host: to.host, port: to.port });
       const s = socket;
-      s.once('error', (err) => onError?.(err));
+      const key = endpointKey(to);
+      const forget = () => {
+        if (this.byPeer.get(key) === s) this.byPeer.delete(key); // a failed connect must not block later ones
+      };
+      s.once('error', (err) => {
+        forget();
+        onError?.(err);
+      });
+      s.once('close', forget);
       s.once('connect', () => {
         this.byPeer.delete(endpointKey({ ...to }));
         this.adopt(s);
