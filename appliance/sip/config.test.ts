@@ -33,3 +33,9 @@ test('picks the outbound route with the longest matching prefix', () => {
   assert.equal(outboundRouteFor(routes, '0049301234')?.trunkGroup, 'intl');
   assert.equal(outboundRouteFor(routes, '13800000000')?.trunkGroup, 'any');
 });
+
+test('refuses a trunk given by DNS name, since names are not resolved', () => {
+  const r = SipConfigSchema.safeParse({ trunks: [{ id: 't1', host: 'sip.carrier.example' }] });
+  assert.equal(r.success, false);
+  assert.ok(SipConfigSchema.safeParse({ trunks: [{ id: 't1', host: '2001:db8::5' }, { id: 't2', host: '192.0.2.1' }] }).success);
+});

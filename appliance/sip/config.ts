@@ -6,6 +6,9 @@ import { z } from 'zod';
 const Id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lower-case id');
 const Digits = z.string().regex(/^\+?[0-9]{1,20}$/, 'digits, optionally with a leading +');
 const Host = z.string().min(1).max(253).regex(/^[A-Za-z0-9.:\-[\]]+$/, 'host name or IP address');
+// Peers are reached by IP: DNS (RFC 3263 NAPTR/SRV/A) is not implemented, and the transports
+// never resolve names per message.
+const IpAddress = z.string().regex(/^(\d{1,3}(\.\d{1,3}){3}|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*)$/, 'an IPv4 or IPv6 address (DNS names are not resolved)');
 
 export const ListenConfigSchema = z.object({
   host: Host.default('0.0.0.0'),
@@ -23,7 +26,7 @@ export const RegistrarUserSchema = z.object({
 
 export const TrunkConfigSchema = z.object({
   id: Id,
-  host: Host,
+  host: IpAddress,
   port: z.number().int().min(1).max(65535).default(5060),
   transport: z.enum(['UDP', 'TCP']).default('UDP'),
   /** Credentials we present to the trunk (outbound registration, 401/407 on calls). */
