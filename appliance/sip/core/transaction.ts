@@ -38,6 +38,8 @@ export class Transaction {
   readonly request: SipRequest;
   state: TxState;
   lastResponse: SipResponse | undefined;
+  /** Client: the response being processed, for the pass and send-ack actions. */
+  private lastIncoming: SipResponse | undefined;
   private ack: SipRequest | undefined;
   private readonly timers = new Map<TimerName, TimerHandle>();
   private readonly intervals = new Map<TimerName, number>();
@@ -89,8 +91,6 @@ export class Transaction {
       this.options.callbacks.onTerminated?.();
     }
   }
-
-  private lastIncoming: SipResponse | undefined;
 
   private fire(event: TxEvent): void {
     this.queue.push(event);
