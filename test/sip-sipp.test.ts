@@ -89,3 +89,49 @@ describe('the appliance as caller to a SIPp trunk', () => {
     assert.equal(await exited, 0, out.slice(-1500));
   });
 });
+
+describe('a SIPp trunk behind the composed call service', () => {
+  test('probes the trunk with OPTIONS, reports it up, and bridges a DID call out through it', async () => {
+    const { CallService } = await import('../appliance/calls/call-service.ts');
+    const { RecordingMediaPort } = await import('../appliance/calls/media-port.ts');
+    const { createOffer } = await import('../appliance/calls/sdp-offer-answer.ts');
+    const { UserAgent } = await import('../appliance/sip/user-agent.ts');
+    const { SipServer } = await import('../appliance/sip/sip-server.ts');
+    const trunkPort = await freeUdpPort();
+    // -aa: SIPp answers OPTIONS (the keepalive) by itself; each probe counts as a SIPp "call",
+    // so no -m here: the process is killed when the test ends
+    const uas = spawnTracked('sipp', ['-sn', 'uas', '-i', '127.0.0.1', '-p', String(trunkPort), '-nostdin', '-aa', '-timeout', '15s']);
+    let out = '';
+    uas.stdout?.on('data', (d) => (out += d));
+    await new Promise((r) => setTimeout(r, 300));
+    const loopback = (to: { host: string }) => to.host.startsWith('127.');
+    const service = await CallService.start({
+      config: {
+        listen: { host: '127.0.0.1', udpPort: 0 },
+        trunks: [{ id: 'carrier', host: '127.0.0.1', port: trunkPort, optionsIntervalMs: 200 }],
+        trunkGroups: [{ id: 'pstn', trunks: ['carrier'], callerId: '+861088880000' }],
+        outboundRoutes: [{ prefix: '', trunkGroup: 'pstn' }],
+        dids: [{ did: '4000*', route: { kind: 'queue', queue: 'callback' } }],
+      },
+      locationStore: { read: async () => null, write: async () => {} }, media: new RecordingMediaPort(), sendFilter: loopback,
+    });
+    try {
+      service.b2bua.on('call', (leg) => service.b2bua.dialOut(leg, '13800000000'));
+      for (let i = 0; i < 50 && !service.trunkStates()[0]?.up; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(service.trunkStates()[0]?.up, true, JSON.stringify(service.trunkStates()));
+      const gwServer = await SipServer.start({ host: '127.0.0.1', udpPort: 0, sendFilter: loopback });
+      const gw = new UserAgent(gwServer.stack);
+      const port = service.server.udp!.port;
+      const call = gw.call({ to: `sip:40001234@127.0.0.1:${port}`, from: 'sip:+8613900000000@gw', target: { protocol: 'UDP', host: '127.0.0.1', port }, sdp: createOffer({ ip: '127.0.0.1', port: 47000 }) });
+      await new Promise<void>((r, j) => { call.once('answered', () => r()); call.once('ended', (c) => j(new Error(`${c.status} ${c.reason} ${out.slice(-800)}`))); });
+      const outbound = [...service.b2bua.legs.values()].find((l) => l.session.role === 'uac')!;
+      assert.match(outbound.session.request.uri, new RegExp(`^sip:13800000000@127\\.0\\.0\\.1:${trunkPort}$`));
+      const trunkLegEnded = new Promise<{ by: string }>((r) => outbound.session.once('ended', r));
+      call.bye();
+      assert.equal((await trunkLegEnded).by, 'local', 'the B2BUA hung up the trunk leg when the caller did');
+      await gwServer.close();
+    } finally {
+      await service.close();
+    }
+  });
+});
