@@ -8,7 +8,7 @@ import { TrunkManager } from '../appliance/sip/trunks.ts';
 import { SipConfigSchema } from '../appliance/sip/config.ts';
 import { B2bua } from '../appliance/calls/b2bua.ts';
 import { RecordingMediaPort } from '../appliance/calls/media-port.ts';
-import { createOffer, readAnswer } from '../appliance/calls/sdp-offer-answer.ts';
+import { createOffer, negotiate, readAnswer } from '../appliance/calls/sdp-offer-answer.ts';
 import type { InviteSession } from '../appliance/sip/invite-session.ts';
 import { freeUdpPort } from './fixtures/sip/harness.ts';
 
@@ -145,6 +145,19 @@ describe('B2BUA', () => {
     const pickupEnded = once(pickup, 'ended');
     call.bye();
     await pickupEnded;
+  });
+
+  test('offers in the 200 when the INVITE had no SDP, and takes the answer from the ACK', async () => {
+    const app = await appliance();
+    app.b2bua.on('call', (leg) => app.b2bua.answer(leg));
+    const caller = await node();
+    const call = caller.ua.call({ to: `sip:55520002@127.0.0.1:${app.port}`, from: 'sip:a@gw', target: { protocol: 'UDP', host: '127.0.0.1', port: app.port } });
+    call.hooks.answerOffer = (offer) => { const r = negotiate(offer, { ip: '127.0.0.1', port: 33000, codecs: ['PCMA'] }); return r.ok ? r.answer : undefined; };
+    const offer = await once<string>(call, 'answered');
+    assert.match(offer, /m=audio 40000 RTP\/AVP 0 8 101/);
+    for (let i = 0; i < 50 && !app.media.log.some((l) => l.startsWith('update')); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(app.media.log.filter((l) => l.startsWith('update')), ['update leg-1 PCMA 127.0.0.1:33000 sendrecv']);
+    call.bye();
   });
 
   test('hands queue DIDs to the application, which answers the leg', async () => {

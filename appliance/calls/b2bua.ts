@@ -81,6 +81,12 @@ export class B2bua extends TypedEmitter<B2buaEvents> {
       leg.peer?.session.sendDtmf(digit, duration);
     });
     session.on('refer', (refer) => this.onRefer(leg, refer));
+    // delayed offer: we offered in our 2xx and the peer answered in its ACK (RFC 3261 §13.2.1)
+    const offeredInInvite = session.role === 'uas' && session.remoteSdp !== undefined;
+    session.once('confirmed', () => {
+      const media = !offeredInInvite && session.remoteSdp ? readAnswer(session.remoteSdp) : undefined;
+      if (media) this.options.media.update(id, media);
+    });
     return leg;
   }
 

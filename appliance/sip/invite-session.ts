@@ -59,6 +59,8 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> {
   private cancelWanted = false;
   private authTried = false;
   private heldByPeer = false;
+  /** The SDP answer sent in the ACK when the peer offered in its 2xx. */
+  private ackBody: string | undefined;
 
   constructor(
     readonly stack: SipStack,
@@ -187,6 +189,9 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> {
     this.dialog = uacDialog(this.invite, res);
     this.state = 'confirmed';
     this.remoteSdp = res.body || this.remoteSdp;
+    // delayed offer (§13.2.1): the 2xx carried the offer, so our ACK carries the answer
+    if (!this.localSdp && res.body) this.ackBody = this.hooks.answerOffer?.(res.body);
+    if (this.ackBody) this.localSdp = this.ackBody;
     this.sendAck(this.dialog);
     if (this.cancelWanted) return this.bye();
     this.emit('answered', this.remoteSdp ?? '');
@@ -194,7 +199,7 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> {
 
   private sendAck(dialog: Dialog): void {
     const cseq = Number(getHeader(this.invite, 'CSeq')?.split(' ')[0] ?? 1);
-    const ack = inDialogRequest(dialog, 'ACK', { cseq });
+    const ack = inDialogRequest(dialog, 'ACK', { cseq, ...(this.ackBody ? { body: this.ackBody, headers: [['Content-Type', 'application/sdp']] } : {}) });
     for (const name of ['Authorization', 'Proxy-Authorization']) {
       const v = getHeader(this.invite, name);
       if (v) setHeader(ack, name, v);
