@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the product needs at run time, then those only the tests need.
-run_pkgs=(python3 make g++)
+run_pkgs=(python3 make g++ espeak-ng)
 test_pkgs=(mosquitto sip-tester baresip-core chromium fonts-wqy-microhei)
 pkgs=("${run_pkgs[@]}")
 [[ "${1:-}" == "--for-tests" ]] && pkgs+=("${test_pkgs[@]}")
