@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { IvrRunner, IvrSessionExistsError, type HandOffCommand, type IvrPromptPlayer } from './ivr-runner.ts';
+import { IvrCallInvalidError, IvrRunner, IvrSessionExistsError, type HandOffCommand, type IvrPromptPlayer } from './ivr-runner.ts';
 import { compileFlow } from './flow-validation.ts';
 import { flowOf, tts, type NodeInput } from './ivr-test-flows.ts';
 import type { PromptItem } from './flow-schema.ts';
@@ -155,6 +155,13 @@ describe('IvrRunner', () => {
     runner.start('call-8', flow, { caller: '1', callee: '2' });
     assert.throws(() => runner.start('call-8', flow, { caller: '1', callee: '2' }), IvrSessionExistsError);
     runner.close();
+  });
+
+  test('refuses to start a call whose variables do not fit the contract, and keeps no session', () => {
+    const { runner } = setup();
+    const flow = compileFlow(flowOf([menu, ...endings], vars));
+    assert.throws(() => runner.start('call-10', flow, { caller: '1', callee: '2', variables: { 'x-header.name': 'v' } }), (e: unknown) => e instanceof IvrCallInvalidError && /variables/.test(e.message));
+    assert.equal(runner.size, 0);
   });
 
   test('close drops every session and its timers', async () => {

@@ -53,6 +53,11 @@ export class IvrSessionExistsError extends Error {
   override readonly name = 'IvrSessionExistsError';
 }
 
+/** The call data given to start() does not fit the contract (e.g. a variable name with a dot). */
+export class IvrCallInvalidError extends Error {
+  override readonly name = 'IvrCallInvalidError';
+}
+
 export class IvrRunner extends EventEmitter<IvrRunnerEvents> {
   readonly #sessions = new Map<string, Running>();
   readonly #player: IvrPromptPlayer;
@@ -77,11 +82,21 @@ export class IvrRunner extends EventEmitter<IvrRunnerEvents> {
     return this.#sessions.get(callId)?.session;
   }
 
-  /** Starts `flow` for a call that has just been answered. */
+  /**
+   * Starts `flow` for a call that has just been answered. Throws IvrSessionExistsError or
+   * IvrCallInvalidError (nothing is started then).
+   */
   start(callId: string, flow: CompiledFlow, call: { caller: string; callee: string; variables?: Record<string, string> }): void {
     if (this.#sessions.has(callId)) throw new IvrSessionExistsError(`call ${callId} already runs a flow`);
-    this.#sessions.set(callId, { session: createSession(flow, callId), timers: new Map(), lookups: new Map() });
-    this.#deliver(callId, { type: 'CallStarted', caller: call.caller, callee: call.callee, variables: call.variables ?? {} });
+    if (callId === '' || callId.length > 200) throw new IvrCallInvalidError('a call id must be 1-200 characters');
+    const started = IvrEventSchema.safeParse({ type: 'CallStarted', caller: call.caller, callee: call.callee, variables: call.variables ?? {} });
+    if (!started.success) {
+      const issue = started.error.issues[0];
+      throw new IvrCallInvalidError(`call ${callId}: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
+    }
+    const running: Running = { session: createSession(flow, callId), timers: new Map(), lookups: new Map() };
+    this.#sessions.set(callId, running);
+    this.#step(callId, running, started.data);
   }
 
   /** A DTMF digit from the caller (RFC 4733 or SIP INFO). */
