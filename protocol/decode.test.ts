@@ -68,6 +68,53 @@ const samples: Record<TopicName, { good: unknown[]; bad: [unknown, RegExp][] }> 
       [{ id: 'c1', ok: 'yes', ts: now }, /ok/],
     ],
   },
+  configDesired: {
+    good: [{ version: 3, issuedAt: now, by: 'admin', hash: 'a'.repeat(64), config: { schema: 1, features: { wallboard: true } } }],
+    bad: [
+      [{ version: 0, issuedAt: now, hash: 'a'.repeat(64), config: {} }, /version/],
+      [{ version: 1, issuedAt: now, hash: 'nothex', config: {} }, /hash/],
+      [{ version: 1, issuedAt: now, hash: 'a'.repeat(64), config: [] }, /config/],
+    ],
+  },
+  configReported: {
+    good: [
+      { ts: now, applied: { version: 0, hash: 'b'.repeat(64), source: 'initial', at: now }, drift: false, highestSeen: 0 },
+      {
+        ts: now, schema: 1, applied: { version: 4, hash: 'b'.repeat(64), source: 'local', at: now, by: 'branch-admin' }, drift: true, highestSeen: 5,
+        refused: { version: 5, hash: 'c'.repeat(64), at: now, issues: [{ path: 'sip.trunks.0.host', message: 'an IPv4 or IPv6 address' }] }, previousVersion: 3,
+      },
+    ],
+    bad: [
+      [{ ts: now, applied: { version: 1, hash: 'b'.repeat(64), source: 'usb', at: now }, drift: false, highestSeen: 1 }, /applied\.source/],
+      [{ ts: now, drift: false, highestSeen: 0 }, /applied/],
+    ],
+  },
+  terminalInput: {
+    good: [
+      { kind: 'open', session: 'sess-0001', by: 'admin', caller: 'fleet-1', cols: 80, rows: 24, expiresAt: now },
+      { kind: 'input', session: 'sess-0001', seq: 0, data: 'ls -l\r' },
+      { kind: 'resize', session: 'sess-0001', cols: 120, rows: 40 },
+      { kind: 'close', session: 'sess-0001' },
+    ],
+    bad: [
+      [{ kind: 'open', session: 'x', by: 'admin', caller: 'f', cols: 80, rows: 24, expiresAt: now }, /session/],
+      [{ kind: 'input', session: 'sess-0001', seq: -1, data: '' }, /seq/],
+      [{ kind: 'resize', session: 'sess-0001', cols: 5000, rows: 40 }, /cols/],
+      [{ kind: 'exec', session: 'sess-0001' }, /kind/],
+    ],
+  },
+  terminalOutput: {
+    good: [
+      { kind: 'opened', session: 'sess-0001', shell: '/bin/bash', idleTimeoutS: 600, maxDurationS: 3600 },
+      { kind: 'refused', session: 'sess-0001', code: 'policy', message: 'remote terminal disabled by local policy' },
+      { kind: 'output', session: 'sess-0001', seq: 3, data: '\u001b[1mhello\u001b[0m' },
+      { kind: 'exit', session: 'sess-0001', reason: 'idle' },
+    ],
+    bad: [
+      [{ kind: 'refused', session: 'sess-0001', code: 'nope', message: '' }, /code/],
+      [{ kind: 'exit', session: 'sess-0001', reason: 'bored' }, /reason/],
+    ],
+  },
 };
 
 describe('decode', () => {
@@ -125,6 +172,14 @@ describe('decode', () => {
 
   test('refuses an oversized payload before parsing it', () => {
     const r = decode(topicFor('event', ref), Buffer.alloc(MAX_PAYLOAD_BYTES + 1, 0x20));
+    assert.equal(r.ok ? null : r.code, 'too-large');
+  });
+
+  test('a desired configuration may be larger than other rows, up to its own limit', () => {
+    const big = (n: number) => JSON.stringify({ version: 1, issuedAt: now, hash: 'a'.repeat(64), config: { schema: 1, note: 'x'.repeat(n) } });
+    assert.equal(decode(topicFor('configDesired', ref), big(MAX_PAYLOAD_BYTES)).ok, true);
+    assert.equal(decode(topicFor('event', ref), big(MAX_PAYLOAD_BYTES)).ok, false);
+    const r = decode(topicFor('configDesired', ref), big(2 * 1024 * 1024));
     assert.equal(r.ok ? null : r.code, 'too-large');
   });
 

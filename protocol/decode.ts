@@ -18,7 +18,7 @@ export interface DecodeFailure {
 
 export type DecodeResult = Decoded | DecodeFailure;
 
-/** No payload in this contract comes near this; anything larger is refused before parsing. */
+/** The default size limit of a row; anything larger is refused before parsing. */
 export const MAX_PAYLOAD_BYTES = 256 * 1024;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -32,7 +32,8 @@ export function decode(topic: string, bytes: Uint8Array | string): DecodeResult 
   const match = matchTopic(topic);
   if (!match) return fail('unknown-topic', `no topic in the contract matches ${JSON.stringify(topic.slice(0, 200))}`);
   const size = typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.byteLength;
-  if (size > MAX_PAYLOAD_BYTES) return fail('too-large', `${match.name}: payload of ${size} bytes exceeds ${MAX_PAYLOAD_BYTES}`);
+  const limit = topics[match.name].maxBytes ?? MAX_PAYLOAD_BYTES;
+  if (size > limit) return fail('too-large', `${match.name}: payload of ${size} bytes exceeds ${limit}`);
   let text: string;
   try {
     text = typeof bytes === 'string' ? bytes : utf8.decode(bytes);

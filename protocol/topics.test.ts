@@ -41,6 +41,14 @@ describe('topic table', () => {
     assert.equal(topics.telemetry.retain, false);
   });
 
+  test('desired and reported configuration are retained QoS 1 documents; terminal frames are QoS 1 and never retained', () => {
+    assert.deepEqual(publishOptions('configDesired'), { qos: 1, retain: true });
+    assert.deepEqual(publishOptions('configReported'), { qos: 1, retain: true });
+    assert.equal(topics.configDesired.direction, 'fleet-to-device');
+    assert.equal(topics.configReported.direction, 'device-to-fleet');
+    for (const name of ['terminalInput', 'terminalOutput'] as const) assert.deepEqual(publishOptions(name), { qos: 1, retain: false });
+  });
+
   test('a filter puts + in place of every parameter left out', () => {
     assert.equal(filterFor('telemetry'), 'cc/v1/+/+/telemetry');
     assert.equal(filterFor('state', { site: 'bj-01' }), 'cc/v1/bj-01/+/state');

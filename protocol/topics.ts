@@ -1,5 +1,7 @@
 import type { z } from 'zod';
 import { CommandRequest, CommandResponse, DeviceEvent, DeviceState, Telemetry } from './schemas.ts';
+import { DesiredConfig, ReportedConfig } from './config-twin.ts';
+import { TerminalInput, TerminalOutput } from './terminal.ts';
 import { Id } from './ids.ts';
 
 /** Every topic lives under this versioned root; a v2 contract would live beside it. */
@@ -15,6 +17,8 @@ export interface TopicSpec<S extends z.ZodType = z.ZodType> {
   readonly retain: boolean;
   readonly schema: S;
   readonly about: string;
+  /** Largest payload accepted on this row; `MAX_PAYLOAD_BYTES` of decode.ts when absent. */
+  readonly maxBytes?: number;
 }
 
 function spec<S extends z.ZodType>(s: TopicSpec<S>): TopicSpec<S> {
@@ -24,7 +28,7 @@ function spec<S extends z.ZodType>(s: TopicSpec<S>): TopicSpec<S> {
 /**
  * The one table of every MQTT topic. Nothing else in the code spells a topic string: build
  * them with `topicFor`, subscribe with `filterFor`, read them with `matchTopic`/`decode`.
- * Later contracts (config twin, updates, metrics, terminal) add rows here.
+ * Later contracts (updates, metrics) add rows here.
  */
 export const topics = {
   state: spec({
@@ -68,6 +72,40 @@ export const topics = {
     retain: false,
     schema: CommandResponse,
     about: 'the response to a command, correlated by id',
+  }),
+  configDesired: spec({
+    pattern: '{site}/{device}/config/desired',
+    direction: 'fleet-to-device',
+    qos: 1,
+    retain: true,
+    schema: DesiredConfig,
+    about: 'the configuration the fleet wants this device to run: retained, so only the latest version is ever delivered',
+    maxBytes: 2 * 1024 * 1024,
+  }),
+  configReported: spec({
+    pattern: '{site}/{device}/config/reported',
+    direction: 'device-to-fleet',
+    qos: 1,
+    retain: true,
+    schema: ReportedConfig,
+    about: 'the configuration version the device runs, drift, and why it refused the latest one',
+  }),
+  terminalInput: spec({
+    pattern: '{site}/{device}/term/in',
+    direction: 'fleet-to-device',
+    qos: 1,
+    retain: false,
+    schema: TerminalInput,
+    about: 'remote terminal: open, keystrokes, resize, close',
+  }),
+  terminalOutput: spec({
+    // Like replies, under the device's prefix and naming the fleet node that relays the session.
+    pattern: '{site}/{device}/term/out/{caller}',
+    direction: 'device-to-fleet',
+    qos: 1,
+    retain: false,
+    schema: TerminalOutput,
+    about: 'remote terminal: opened or refused, output, exit',
   }),
 } as const;
 
