@@ -104,7 +104,7 @@ export class RecordingStore {
     const sidecar: Sidecar = {
       id: randomUUID(),
       callId: options.callId,
-      layouts: [...new Set(options.layouts ?? ['stereo'])],
+      layouts: [...new Set<RecordingLayout>(options.layouts ?? ['stereo'])],
       encoding: options.encoding ?? 'pcm',
       sampleRate: options.sampleRate ?? 8000,
       startedAt,
