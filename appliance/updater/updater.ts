@@ -76,11 +76,11 @@ export class Updater extends EventEmitter<UpdaterEvents> {
   }
 
   /** From the fleet: resumable download into the work directory, then install. */
-  async installFromUrl(download: Omit<DownloadOptions, 'dest'> & { attempts?: number }): Promise<InstallResult> {
+  async installFromUrl(download: Omit<DownloadOptions, 'dest'> & { attempts?: number; retryPauseMs?: number }): Promise<InstallResult> {
     await mkdir(this.options.workDir, { recursive: true });
     const dest = join(this.options.workDir, 'download.ccb');
-    const { attempts, ...rest } = download;
-    await downloadWithRetry({ ...rest, dest }, { attempts: attempts ?? 5, pauseMs: 2000 });
+    const { attempts, retryPauseMs, ...rest } = download;
+    await downloadWithRetry({ ...rest, dest }, { attempts: attempts ?? 5, pauseMs: retryPauseMs ?? 2000 });
     try {
       return await this.installFile(dest, download.url);
     } finally {
