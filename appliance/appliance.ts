@@ -1,13 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { ApplianceConfig } from './config/appliance-config.ts';
+import { Low } from 'lowdb';
+import { terminalPolicyOf, type ApplianceConfig } from './config/appliance-config.ts';
+import { parsePublicKey } from '../protocol/config-bundle.ts';
 import { openDatabase } from './store/sqlite-database.ts';
 import { BatchWriter } from './store/batch-writer.ts';
+import { FsyncJsonFile } from './store/fsync-json-file.ts';
 import { Outbox, outboxMigrations } from './fleet-link/outbox.ts';
 import { FleetLink } from './fleet-link/fleet-link.ts';
 import { TelemetrySampler } from './fleet-link/telemetry-sampler.ts';
-import { createLogger, type Logger } from './log/logger.ts';
+import { LogControl } from './fleet-link/log-control.ts';
+import { registerRemoteCommands } from './fleet-link/remote-commands.ts';
+import { ConfigTwin } from './config-twin/config-twin.ts';
+import { initialTwinState, TwinState } from './config-twin/twin-core.ts';
+import { linkTwinToFleet } from './config-twin/twin-link.ts';
+import { BundleInbox } from './config-twin/bundle-import.ts';
+import { TerminalService } from './terminal/terminal-service.ts';
+import { spawnNodePty } from './terminal/node-pty-spawner.ts';
+import type { Logger } from './log/logger.ts';
 
 /** The running version: the package's, which release tooling stamps. */
 export const APPLIANCE_VERSION: string = (
@@ -17,21 +29,29 @@ export const APPLIANCE_VERSION: string = (
 export interface Appliance {
   readonly bootId: string;
   readonly fleetLink: FleetLink | undefined;
+  readonly twin: ConfigTwin;
+  readonly terminal: TerminalService | undefined;
+  readonly logs: LogControl;
   stop(): Promise<void>;
 }
 
 export interface StartApplianceOptions {
   log?: Logger;
   version?: string;
+  /** What `service.restart appliance` does: exit for systemd to restart (the default). */
+  exitProcess?: (code: number) => void;
 }
 
 /**
  * The composition root's body: opens the store on the data partition, then starts the
- * modules in dependency order. Telephony modules join here in later issues.
+ * modules in dependency order. Telephony modules join here in later issues, registering
+ * with the configuration twin (`twin.register`) to receive their sections.
  */
 export async function startAppliance(config: ApplianceConfig, options: StartApplianceOptions = {}): Promise<Appliance> {
-  const log = options.log ?? createLogger(`appliance.${config.site}.${config.device}`, { level: config.logLevel });
+  const logs = new LogControl({ level: config.logLevel });
+  const log = options.log ?? logs.logger(`appliance.${config.site}.${config.device}`);
   const version = options.version ?? APPLIANCE_VERSION;
+  const ref = { site: config.site, device: config.device };
   const bootId = randomUUID();
   const startedAt = Date.now();
   mkdirSync(config.dataDir, { recursive: true });
@@ -39,12 +59,26 @@ export async function startAppliance(config: ApplianceConfig, options: StartAppl
   const writer = new BatchWriter(db);
   const outbox = new Outbox({ db, writer });
 
+  // The configuration twin runs on every profile: fleet pushes, offline bundles and local
+  // edits all go through it.
+  const twin = await ConfigTwin.open({
+    db: new Low<TwinState>(new FsyncJsonFile(join(config.dataDir, 'config-twin.json'), { schema: TwinState }), initialTwinState(startedAt)),
+    log: log.child('config'),
+  });
+  const trustedKeys = config.bundles.trustedKeys.map((k) => parsePublicKey(k));
+  const inbox = config.bundles.importDir
+    ? new BundleInbox({ twin, ref, trustedKeys, dir: config.bundles.importDir, intervalMs: config.bundles.pollIntervalS * 1000, log: log.child('bundles') })
+    : undefined;
+  inbox?.start();
+
   let fleetLink: FleetLink | undefined;
-  if (config.profile === 'connected' && config.fleet) {
+  let terminal: TerminalService | undefined;
+  let unlinkTwin: (() => void) | undefined;
+  if (config.profile !== 'air-gapped' && config.fleet) {
     const sampler = new TelemetrySampler({ bootId, version, diskPath: config.dataDir, startedAt });
-    fleetLink = new FleetLink({
+    const link = new FleetLink({
       url: config.fleet.url,
-      ref: { site: config.site, device: config.device },
+      ref,
       secret: config.fleet.secret,
       version,
       bootId,
@@ -55,17 +89,61 @@ export async function startAppliance(config: ApplianceConfig, options: StartAppl
       keepaliveS: config.fleet.keepaliveS,
       log: log.child('fleet-link'),
     });
-    fleetLink.handle('ping', () => ({ pong: true, bootId, uptimeS: (Date.now() - startedAt) / 1000 }));
-    fleetLink.start();
+    fleetLink = link;
+    unlinkTwin = linkTwinToFleet(twin, link, log.child('config'));
+
+    const policy = terminalPolicyOf(config);
+    const t = config.policy.terminal;
+    const service = new TerminalService({
+      policy: {
+        enabled: policy.enabled,
+        ...(policy.reason ? { disabledReason: policy.reason } : {}),
+        maxSessions: t.maxSessions,
+        idleTimeoutMs: t.idleTimeoutS * 1000,
+        maxDurationMs: t.maxDurationS * 1000,
+        shell: t.shell,
+        cwd: homedir(),
+      },
+      spawn: spawnNodePty,
+      send: (caller, frame, onSent) => link.publish('terminalOutput', frame, { params: { caller }, ...(onSent ? { onSent } : {}) }),
+      audit: (e) => void link.emitEvent({ type: e.type, severity: e.type === 'terminal.opened' ? 'warning' : 'info', data: { session: e.session, by: e.by, ...e.data } }).catch(() => undefined),
+      log: log.child('terminal'),
+    });
+    terminal = service;
+    link.on('message', (m) => {
+      if (m.name === 'terminalInput') service.handle(m.payload);
+    });
+    // Frames lost with the connection would garble a session: end them, the user reopens.
+    link.on('disconnected', () => service.closeAll('closed'));
+
+    registerRemoteCommands(link, {
+      bootId,
+      version,
+      profile: config.profile,
+      startedAt,
+      dataDir: config.dataDir,
+      logs,
+      twin,
+      services: new Map([['fleet-link', () => link.reconnect()]]),
+      exitProcess: options.exitProcess ?? ((code) => process.exit(code)),
+      extraDiagnostics: () => ({ outbox: { pending: outbox.size() }, fleetLink: { ...link.counters, connected: link.isConnected }, terminal: { sessions: service.sessionCount } }),
+    });
+    link.start();
   } else {
-    log.info('air-gapped profile: no fleet link');
+    log.info('air-gapped profile: no fleet link; configuration comes from offline bundles and local edits');
   }
-  log.info('appliance started', { version, bootId, dataDir: config.dataDir });
+  log.info('appliance started', { version, bootId, dataDir: config.dataDir, profile: config.profile, configVersion: twin.running.version });
 
   return {
     bootId,
     fleetLink,
+    twin,
+    terminal,
+    logs,
     async stop() {
+      terminal?.closeAll('shutdown');
+      await inbox?.stop();
+      unlinkTwin?.();
       await fleetLink?.stop();
       await writer.close();
       db.close();

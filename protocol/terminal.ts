@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Id } from './ids.ts';
 
 /**
  * Remote terminal frames, relayed by the fleet between a console user's browser and a pty
@@ -19,7 +20,7 @@ export const TerminalInput = z.discriminatedUnion('kind', [
     /** The console user, recorded by the device too. */
     by: z.string().min(1).max(128),
     /** The fleet node that relays this session: the last level of the output topic. */
-    caller: z.string().min(1).max(64),
+    caller: Id,
     cols: Cols,
     rows: Rows,
     /** An open that waited in a queue past this is refused, not run late. */

@@ -9,10 +9,10 @@ export const ROOT = 'cc/v1';
 
 export type Direction = 'device-to-fleet' | 'fleet-to-device';
 
-export interface TopicSpec<S extends z.ZodType = z.ZodType> {
+export interface TopicSpec<S extends z.ZodType = z.ZodType, D extends Direction = Direction> {
   /** Levels after the root; `{name}` marks a parameter level. */
   readonly pattern: string;
-  readonly direction: Direction;
+  readonly direction: D;
   readonly qos: 0 | 1;
   readonly retain: boolean;
   readonly schema: S;
@@ -21,7 +21,7 @@ export interface TopicSpec<S extends z.ZodType = z.ZodType> {
   readonly maxBytes?: number;
 }
 
-function spec<S extends z.ZodType>(s: TopicSpec<S>): TopicSpec<S> {
+function spec<S extends z.ZodType, D extends Direction>(s: TopicSpec<S, D>): TopicSpec<S, D> {
   return s;
 }
 
@@ -110,6 +110,8 @@ export const topics = {
 } as const;
 
 export type TopicName = keyof typeof topics;
+/** The rows a device publishes on (its broker ACL allows no others). */
+export type DeviceToFleetTopic = { [N in TopicName]: (typeof topics)[N]['direction'] extends 'device-to-fleet' ? N : never }[TopicName];
 export type PayloadOf<N extends TopicName> = z.infer<(typeof topics)[N]['schema']>;
 
 type ParamNames<P extends string> = P extends `${string}{${infer Name}}${infer Rest}`

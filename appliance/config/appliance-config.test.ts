@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadApplianceConfig, parseApplianceConfig } from './appliance-config.ts';
+import { ConfigError, loadApplianceConfig, parseApplianceConfig, terminalPolicyOf } from './appliance-config.ts';
 
 const good = { site: 'bj-01', device: 'cc-a', dataDir: '/var/lib/cc', fleet: { url: 'mqtt://127.0.0.1:1883', secret: 's'.repeat(32) } };
 
@@ -28,6 +28,23 @@ describe('appliance configuration', () => {
     assert.throws(() => parseApplianceConfig({ ...good, device: 'a/b' }), /device/);
     assert.throws(() => parseApplianceConfig({ ...good, fleet: { url: 'mqtt://x', secret: 'short' } }), /fleet\.secret/);
     assert.throws(() => parseApplianceConfig({ ...good, fleet: { url: 'http://x', secret: 's'.repeat(20) } }), /fleet\.url/);
+  });
+
+  test('the remote terminal is allowed only on a connected profile whose local policy allows it', () => {
+    assert.deepEqual(terminalPolicyOf(parseApplianceConfig(good)), { enabled: true });
+    assert.match(terminalPolicyOf(parseApplianceConfig({ ...good, policy: { remoteTerminal: false } })).reason ?? '', /local policy/);
+    // The government profile wins even over a local policy that says yes.
+    const gov = terminalPolicyOf(parseApplianceConfig({ ...good, profile: 'government', policy: { remoteTerminal: true } }));
+    assert.equal(gov.enabled, false);
+    assert.match(gov.reason ?? '', /government profile/);
+    assert.equal(terminalPolicyOf(parseApplianceConfig({ ...good, profile: 'air-gapped' })).enabled, false);
+  });
+
+  test('bundle settings default to no trusted keys and no watched folder', () => {
+    const c = parseApplianceConfig(good);
+    assert.deepEqual(c.bundles.trustedKeys, []);
+    assert.equal(c.bundles.importDir, undefined);
+    assert.equal(c.policy.terminal.maxSessions, 2);
   });
 
   test('a file that is not JSON is refused naming the file', () => {

@@ -13,8 +13,37 @@ export const ApplianceConfig = z
     device: DeviceId,
     /** The data partition: store, recordings. Outside the A/B system slots. */
     dataDir: z.string().min(1),
-    /** `connected` reports to a fleet; `air-gapped` never opens a network path to one. */
-    profile: z.enum(['connected', 'air-gapped']).default('connected'),
+    /**
+     * `connected` reports to a fleet; `government` reports too but refuses remote terminals
+     * whatever else says so; `air-gapped` never opens a network path to a fleet and takes
+     * configuration from signed offline bundles or local edits.
+     */
+    profile: z.enum(['connected', 'government', 'air-gapped']).default('connected'),
+    /** Local policy: decided on the box, never by the fleet (the twin does not carry it). */
+    policy: z
+      .object({
+        /** Remote terminal from the fleet console; always off for government and air-gapped profiles. */
+        remoteTerminal: z.boolean().default(true),
+        terminal: z
+          .object({
+            shell: z.string().min(1).default('/bin/bash'),
+            maxSessions: z.number().int().min(1).max(16).default(2),
+            idleTimeoutS: z.number().int().min(10).max(86_400).default(600),
+            maxDurationS: z.number().int().min(60).max(86_400).default(4 * 3600),
+          })
+          .default({ shell: '/bin/bash', maxSessions: 2, idleTimeoutS: 600, maxDurationS: 4 * 3600 }),
+      })
+      .default({ remoteTerminal: true, terminal: { shell: '/bin/bash', maxSessions: 2, idleTimeoutS: 600, maxDurationS: 4 * 3600 } }),
+    /** Offline configuration bundles (air-gapped sites). */
+    bundles: z
+      .object({
+        /** ed25519 public keys (PEM or base64 SPKI) of the fleets whose bundles this appliance accepts. */
+        trustedKeys: z.array(z.string().min(40).max(4096)).max(8).default([]),
+        /** A folder watched for `*.ccbundle` files, e.g. where USB sticks are mounted. */
+        importDir: z.string().min(1).optional(),
+        pollIntervalS: z.number().positive().max(3600).default(5),
+      })
+      .default({ trustedKeys: [], pollIntervalS: 5 }),
     fleet: z
       .object({
         url: z.string().regex(/^mqtts?:\/\/[^\s]+$/, 'must be an mqtt:// or mqtts:// URL'),
@@ -30,6 +59,13 @@ export const ApplianceConfig = z
     path: ['fleet'],
   });
 export type ApplianceConfig = z.infer<typeof ApplianceConfig>;
+
+/** Whether the fleet may open a terminal here, and if not, the reason told to it. */
+export function terminalPolicyOf(config: ApplianceConfig): { enabled: boolean; reason?: string } {
+  if (config.profile !== 'connected') return { enabled: false, reason: `remote terminal is disabled by this appliance's ${config.profile} profile` };
+  if (!config.policy.remoteTerminal) return { enabled: false, reason: "remote terminal is disabled by this appliance's local policy" };
+  return { enabled: true };
+}
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

@@ -2,7 +2,8 @@ import { EventEmitter } from 'node:events';
 import mqtt, { type MqttClient } from 'mqtt';
 import { brokerUsername, type DeviceRef } from '../../protocol/ids.ts';
 import { decode, encode, type Decoded, type DecodeFailure } from '../../protocol/decode.ts';
-import { filterFor, matchTopic, publishOptions, topicFor, topics, topicNames } from '../../protocol/topics.ts';
+import type { z } from 'zod';
+import { filterFor, matchTopic, publishOptions, topicFor, topics, topicNames, type DeviceToFleetTopic, type TopicParams } from '../../protocol/topics.ts';
 import type { CommandRequest, CommandResponse, DeviceEvent, DeviceState, Telemetry } from '../../protocol/schemas.ts';
 import { silentLogger, type Logger } from '../log/logger.ts';
 import type { Outbox, OutboxEventInput } from './outbox.ts';
@@ -99,6 +100,31 @@ export class FleetLink extends EventEmitter<FleetLinkEvents> {
 
   handle(name: string, handler: CommandHandler): void {
     this.handlers.set(name, handler);
+  }
+
+  /**
+   * Publishes a payload on one of this device's own device-to-fleet rows (the config twin's
+   * reported state, terminal output). Returns false when not connected: retained rows are
+   * published again by their owner on `connected`, the others are the caller's to drop.
+   * `onSent` runs when the broker acknowledged the message (QoS 1) or it left (QoS 0).
+   */
+  publish<N extends DeviceToFleetTopic>(
+    name: N,
+    payload: z.input<(typeof topics)[N]['schema']>,
+    options: { params?: Omit<TopicParams<N>, 'site' | 'device'>; onSent?: () => void } = {},
+  ): boolean {
+    const client = this.client;
+    if (!this.connected || !client) return false;
+    const topic = topicFor(name, { ...(options.params ?? {}), ...this.options.ref } as TopicParams<N>);
+    client.publish(topic, encode(name, payload), publishOptions(name), (err) => {
+      if (!err) options.onSent?.();
+    });
+    return true;
+  }
+
+  /** Drops the connection and connects again with the usual backoff (a remote "restart fleet-link"). */
+  reconnect(): void {
+    this.client?.end(true);
   }
 
   publishTelemetry(): void {
