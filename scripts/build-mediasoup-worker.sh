@@ -10,7 +10,10 @@
 # stand-in subprojects that call dependency() on the Debian libraries and expose the variable
 # names mediasoup's meson.build reads, and lower its meson_version floor to Debian's 1.0.1.
 #
-# Idempotent: does nothing when the worker binary exists and runs. Usage:
+# One patch is applied (see below): consumers forward RFC 4733 telephone-events.
+#
+# Idempotent: does nothing when the worker binary exists, runs and was built by this script
+# at its current patch level (the stamp file beside the binary). Usage:
 #   bash scripts/build-mediasoup-worker.sh [--force]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +21,9 @@ cd "$(dirname "$0")/.."
 ms=node_modules/mediasoup
 target=$ms/worker/out/Release/mediasoup-worker
 scratch=${MEDIASOUP_WORKER_BUILD_DIR:-node_modules/.cache/mediasoup-worker-build}
+stamp=$target.build-id
+# Bump when the patches or stand-ins change, so existing checkouts rebuild.
+build_id=cc-1-telephone-event
 
 # The worker exits 41 when started without MEDIASOUP_VERSION (it expects to be spawned by the
 # Node library): that exit code proves the binary and all its shared libraries load.
@@ -25,7 +31,7 @@ worker_runs() {
   [[ -x $target ]] || return 1
   local code=0
   env -u MEDIASOUP_VERSION "$target" </dev/null >/dev/null 2>&1 || code=$?
-  [[ $code -eq 41 ]]
+  [[ $code -eq 41 ]] && [[ "$(cat "$stamp" 2>/dev/null)" == "$build_id" ]]
 }
 
 if [[ "${1:-}" != "--force" ]] && worker_runs; then
@@ -68,6 +74,16 @@ mkdir -p "$src/subprojects"
 sed -i "s/meson_version: '>= 1.1.0'/meson_version: '>= 1.0.1'/" "$src/meson.build"
 grep -q "meson_version: '>= 1.0.1'" "$src/meson.build" || {
   echo "build-mediasoup-worker: could not lower meson_version in meson.build" >&2
+  exit 1
+}
+
+# mediasoup 3.12 consumers forward only "media" codecs: RFC 4733 telephone-event packets are
+# mapped by the producer and then dropped by every consumer, so DTMF could neither reach the
+# appliance's detector nor pass between a gateway and a browser. Let consumers forward them.
+consumer_cpp=$src/src/RTC/Consumer.cpp
+sed -i 's/^\(\t*\)if (codec.mimeType.IsMediaCodec())$/\1if (codec.mimeType.IsMediaCodec() || codec.mimeType.subtype == RTC::RtpCodecMimeType::Subtype::TELEPHONE_EVENT)/' "$consumer_cpp"
+grep -q 'IsMediaCodec() || codec.mimeType.subtype == RTC::RtpCodecMimeType::Subtype::TELEPHONE_EVENT' "$consumer_cpp" || {
+  echo "build-mediasoup-worker: could not patch Consumer.cpp for telephone-event" >&2
   exit 1
 }
 
@@ -126,6 +142,7 @@ jobs=${MEDIASOUP_MAX_CORES:-$(nproc)}
 mkdir -p "$(dirname "$target")"
 install -m 0755 "$src/out/build/mediasoup-worker" "$target.tmp.$$"
 mv -f "$target.tmp.$$" "$target"
+echo "$build_id" >"$stamp"
 if ! worker_runs; then
   echo "build-mediasoup-worker: the built worker does not start" >&2
   exit 1
