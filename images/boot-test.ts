@@ -1,0 +1,114 @@
+// Boots the built disk image under qemu-system-x86_64 (UEFI, KVM when the machine has it,
+// else software emulation) and checks that the appliance comes up: provisioned from a USB
+// stick labelled CCPROVISION, it must connect to a real fleet started here and be online in
+// its registry, and the updater's after-boot check must report on the serial console.
+//
+//   sudo npx tsx images/boot-test.ts [--image var/image/cc-appliance.img] [--timeout 900] [--accel kvm|tcg]
+//
+// Not part of `npm test` (minutes, root, several GB): run by hand, result in docs/IMAGE.md.
+import { execFileSync, spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { silentLogger } from '../appliance/log/logger.ts';
+import { startFleet } from '../fleet/fleet.ts';
+import { freePort } from '../test/support/net.ts';
+
+const { values } = parseArgs({
+  options: {
+    image: { type: 'string', default: 'var/image/cc-appliance.img' },
+    timeout: { type: 'string', default: '900' },
+    accel: { type: 'string' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const image = resolve(values.image!);
+if (!existsSync(image)) throw new Error(`${image} does not exist: run scripts/build-image.sh first`);
+const accel = values.accel ?? (existsSync('/dev/kvm') ? 'kvm' : 'tcg');
+const work = mkdtempSync(join(tmpdir(), 'cc-boot-test-'));
+const started = Date.now();
+const elapsed = () => ((Date.now() - started) / 1000).toFixed(1);
+const say = (msg: string) => console.log(`[${elapsed()} s] ${msg}`);
+
+const ref = { site: 'lab', device: 'qemu-1' };
+const secret = 'boot-test-secret-0123456789abcdef';
+const mqttPort = await freePort();
+const fleet = await startFleet({
+  dataDir: join(work, 'fleet'),
+  http: { port: 0 },
+  // qemu's user network shows the host's loopback to the guest as 10.0.2.2.
+  broker: { kind: 'embedded', port: mqttPort },
+  provision: [{ ...ref, name: 'qemu-1', secret }],
+  deviceSecretScrypt: { N: 1024, r: 8, p: 1 },
+  log: silentLogger,
+});
+say(`fleet up, broker on 127.0.0.1:${mqttPort}`);
+
+// The provisioning stick: FAT, labelled CCPROVISION, holding cc-provision.json.
+const provision = join(work, 'cc-provision.json');
+writeFileSync(provision, JSON.stringify({ ...ref, mode: 'connected', fleet: { url: `mqtt://10.0.2.2:${mqttPort}`, secret } }));
+const usb = join(work, 'usb.img');
+execFileSync('mkfs.vfat', ['-n', 'CCPROVISION', '-C', usb, '8192'], { stdio: 'ignore' });
+execFileSync('mcopy', ['-i', usb, provision, '::/cc-provision.json']);
+
+// Boot a copy-on-write overlay so the built image stays factory-fresh.
+const overlay = join(work, 'disk.qcow2');
+execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', image, '-F', 'raw', overlay]);
+const vars = join(work, 'OVMF_VARS.fd');
+copyFileSync('/usr/share/OVMF/OVMF_VARS_4M.fd', vars);
+const serial = join(work, 'serial.log');
+const args = [
+  '-machine', 'q35', '-m', '1536', '-smp', '2', '-accel', accel,
+  '-drive', 'if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd',
+  '-drive', `if=pflash,format=raw,file=${vars}`,
+  '-drive', `if=virtio,format=qcow2,file=${overlay}`,
+  '-drive', `if=virtio,format=raw,file=${usb}`,
+  '-netdev', 'user,id=n0', '-device', 'virtio-net-pci,netdev=n0',
+  '-device', 'i6300esb',
+  '-serial', `file:${serial}`, '-display', 'none', '-no-reboot',
+];
+const qemu = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+let qemuErr = '';
+qemu.stderr.setEncoding('utf8').on('data', (c: string) => (qemuErr += c));
+let qemuExit: string | undefined;
+qemu.on('exit', (code, signal) => (qemuExit = `qemu exited (${code ?? signal})`));
+say(`qemu started (accel ${accel})`);
+
+const deadline = started + Number(values.timeout) * 1000;
+const log = () => (existsSync(serial) ? readFileSync(serial, 'utf8') : '');
+const result: Record<string, unknown> = { image, accel };
+try {
+  const milestones: [string, () => boolean][] = [
+    ['GRUB chose a slot', () => /cc: booting slot a/.test(log())],
+    ['kernel booted', () => /Linux version/.test(log())],
+    ['systemd reached the appliance', () => /cc-appliance|Contact center appliance/.test(log())],
+    ['online in the fleet registry', () => fleet.registry.get(ref)?.status === 'online'],
+    ['after-boot check reported', () => /"afterBoot":/.test(log())],
+  ];
+  for (const [what, done] of milestones) {
+    while (!done()) {
+      if (qemuExit) throw new Error(`${qemuExit} before: ${what}\n${qemuErr}`);
+      if (Date.now() > deadline) throw new Error(`timed out before: ${what}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    result[what] = `${elapsed()} s`;
+    say(what);
+  }
+  const view = fleet.registry.get(ref);
+  result.version = view?.version;
+  result.profile = view?.profile;
+  result.afterBoot = /"afterBoot":(\{.*\})\}/.exec(log())?.[1];
+  result.ok = true;
+} catch (err) {
+  result.ok = false;
+  result.error = (err as Error).message;
+  process.exitCode = 1;
+} finally {
+  qemu.kill('SIGKILL');
+  await fleet.stop();
+  result.serialTail = log().split('\n').slice(-15).join('\n');
+  console.log(JSON.stringify(result, null, 2));
+  if (!values.keep) rmSync(work, { recursive: true, force: true });
+  else console.log(`kept ${work}`);
+}
