@@ -17,6 +17,14 @@ import { EventStore } from './events/event-store.ts';
 import { UserStore, UsersDoc, emptyUsersDoc } from './auth/user-store.ts';
 import { ConsoleAuth } from './auth/console-auth.ts';
 import { createFleetApp } from './web/app.ts';
+import { encode } from '../protocol/decode.ts';
+import { publishOptions, topicFor, type TopicName } from '../protocol/topics.ts';
+import type { DeviceRef } from '../protocol/ids.ts';
+import { AuditLog } from './audit/audit-log.ts';
+import { ConfigStore, FleetConfigDoc, emptyFleetConfigDoc } from './config/config-store.ts';
+import { ConfigService } from './config/config-service.ts';
+import { BundleSigner } from './config/bundle-signer.ts';
+import { TerminalRelay, type TerminalLimits } from './terminal/terminal-relay.ts';
 
 export type FleetBrokerOptions =
   | { kind: 'embedded'; port: number; host?: string }
@@ -34,6 +42,7 @@ export interface FleetOptions {
   provision?: { site: string; device: string; name: string; secret: string }[];
   registryFlushIntervalMs?: number;
   deviceSecretScrypt?: ScryptParams;
+  terminalLimits?: Partial<TerminalLimits>;
   log?: Logger;
 }
 
@@ -44,6 +53,10 @@ export interface Fleet {
   readonly events: EventStore;
   readonly ingest: FleetIngest;
   readonly commands: CommandCaller;
+  readonly config: ConfigService;
+  readonly audit: AuditLog;
+  readonly terminals: TerminalRelay;
+  readonly users: UserStore;
   readonly broker: EmbeddedBroker | undefined;
   restartBroker(): Promise<void>;
   stop(): Promise<void>;
@@ -77,6 +90,20 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     log.warn('created the first console user; change its password after logging in', { username: 'admin', password });
   }
   const events = EventStore.open(join(options.dataDir, 'events.sqlite'));
+  const audit = AuditLog.open(join(options.dataDir, 'audit.sqlite'));
+  const configStore = await ConfigStore.open({
+    doc: new Low<FleetConfigDoc>(new FsyncJsonFile(join(options.dataDir, 'fleet-config.json'), { schema: FleetConfigDoc }), emptyFleetConfigDoc()),
+    dbPath: join(options.dataDir, 'config.sqlite'),
+  });
+  const signer = BundleSigner.loadOrCreate(join(options.dataDir, 'bundle-signing-key.pem'));
+  // Publishing goes through the ingest's client, created below; nothing is published before it connects.
+  let publisher: FleetIngest | undefined;
+  const publish = <N extends TopicName>(name: N, ref: DeviceRef, payload: Parameters<typeof encode<N>>[1]) =>
+    new Promise<void>((resolve, reject) => {
+      if (!publisher) return reject(new Error('fleet not ready'));
+      publisher.mqtt.publish(topicFor(name, ref as never), encode(name, payload), publishOptions(name), (err) => (err ? reject(err) : resolve()));
+    });
+  const config = new ConfigService({ store: configStore, registry, signer, publish: (ref, desired) => publish('configDesired', ref, desired), log: log.child('config') });
 
   // Events are stored in group commits; each message's promise resolves after its COMMIT,
   // and only then does the broker acknowledge it to the device.
@@ -86,6 +113,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     state: (ref, state, at) => void registry.applyState(ref, state, at),
     telemetry: (ref, telemetry, at) => void registry.applyTelemetry(ref, telemetry, at),
     event: (ref, event, at) => (registry.get(ref) ? eventWriter.run(() => events.insert(ref, event, at)) : 'unknown-device'),
+    configReported: (ref, reported, at) => config.onReported(ref, reported, at),
   };
 
   // The fleet reaches its embedded broker as an ordinary MQTT client too (to send commands),
@@ -132,15 +160,37 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     log: log.child('ingest'),
     sinks,
   });
+  publisher = ingest;
+  const caller = options.broker.kind === 'embedded' ? nodeId : service.username;
+  const terminals = new TerminalRelay({
+    caller,
+    send: (ref, input) => publish('terminalInput', ref, input),
+    audit: (entry) => audit.append(entry),
+    ...(options.terminalLimits ? { limits: options.terminalLimits } : {}),
+    log: log.child('terminal'),
+  });
+  ingest.on('terminal', (ref, from, frame) => terminals.onFrame(ref, from, frame));
+  // After every (re)connect, e.g. an embedded broker restart that lost its retained messages.
+  ingest.on('connected', () => {
+    config.republish().then(
+      (n) => n && log.info('desired configurations published again', { devices: n }),
+      (err: Error) => log.error('publishing desired configurations failed', { error: err.message }),
+    );
+  });
   await ingest.start();
   hooked = ingest;
-  const commands = new CommandCaller({ ingest, caller: options.broker.kind === 'embedded' ? nodeId : service.username });
+  const commands = new CommandCaller({ ingest, caller });
 
   const app = createFleetApp({
     registry,
     events,
     auth: new ConsoleAuth({ users }),
+    audit,
+    config,
+    commands,
+    terminals,
     stats: () => ({ ingest: flatten(ingest.counters), broker: broker ? { ...broker.counters } : {}, registry: { ...registry.stats() } }),
+    onError: (err, c) => log.error('console request failed', { path: c.req.path, error: (err as Error).stack }),
   });
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, port: options.http.port, hostname: options.http.host ?? '127.0.0.1' }, () => resolve(s));
@@ -155,6 +205,10 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     events,
     ingest,
     commands,
+    config,
+    audit,
+    terminals,
+    users,
     get broker() {
       return broker;
     },
@@ -165,12 +219,19 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       broker = await startBroker();
     },
     async stop() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      terminals.closeAll();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Open event streams (live view, terminals) would otherwise hold the server open.
+        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      });
       await ingest.stop();
       await broker?.close();
       await eventWriter.close();
       await registry.close();
       events.close();
+      audit.close();
+      await configStore.close();
     },
   };
 }

@@ -6,18 +6,14 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
-import { Low, Memory } from 'lowdb';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { Telemetry } from '../protocol/schemas.ts';
-import { ConsoleAuth } from '../fleet/auth/console-auth.ts';
-import { UserStore, emptyUsersDoc, type UsersDoc } from '../fleet/auth/user-store.ts';
-import { EventStore } from '../fleet/events/event-store.ts';
-import { DeviceRegistry, emptyRegistryDoc, type RegistryDoc } from '../fleet/registry/device-registry.ts';
-import { createFleetApp } from '../fleet/web/app.ts';
+import type { EventStore } from '../fleet/events/event-store.ts';
+import type { DeviceRegistry } from '../fleet/registry/device-registry.ts';
+import { testConsole } from './support/fleet-app.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = new URL('../docs/screenshots/fleet-console.png', import.meta.url).pathname;
-const CHEAP = { N: 1024, r: 8, p: 1 };
 
 const sample = (over: { uptimeS: number; usage: number; availableBytes: number; freeBytes: number }): Telemetry => ({
   ts: Date.now(),
@@ -39,11 +35,10 @@ describe('fleet console in a browser', () => {
 
   before(async () => {
     assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`);
-    registry = await DeviceRegistry.open({ db: new Low<RegistryDoc>(new Memory(), emptyRegistryDoc()), secretHashParams: CHEAP });
-    const users = await UserStore.open({ db: new Low<UsersDoc>(new Memory(), emptyUsersDoc()), hashParams: CHEAP });
-    await users.ensureAdmin('admin', 'admin-password');
-    events = EventStore.open(':memory:');
-    const app = createFleetApp({ registry, events, auth: new ConsoleAuth({ users }), stats: () => ({}), live: { coalesceMs: 50 } });
+    const rig = await testConsole({ app: { live: { coalesceMs: 50 } } });
+    ({ registry, events } = rig);
+    const { app } = rig;
+    await rig.users.ensureAdmin('admin', 'admin-password');
 
     await registry.createDevice({ site: 'bj01', device: 'gw1', name: '北京总部' });
     await registry.createDevice({ site: 'sh01', device: 'box1', name: '上海分行' });

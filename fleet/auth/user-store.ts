@@ -111,6 +111,14 @@ export class UserStore {
     await this.#mutate((users) => users.map((u) => (keyOf(u.username) === keyOf(username) ? { ...u, passwordHash } : u)));
   }
 
+  async setRole(username: string, role: Role): Promise<ConsoleUser> {
+    const parsed = Role.safeParse(role);
+    if (!parsed.success) throw new InvalidUserError(`role ${describeIssues(parsed.error)}`);
+    if (!this.#find(username)) throw new UserNotFoundError(`user ${username} does not exist`);
+    await this.#mutate((users) => users.map((u) => (keyOf(u.username) === keyOf(username) ? { ...u, role: parsed.data } : u)));
+    return publicUser(this.#find(username)!);
+  }
+
   async removeUser(username: string): Promise<boolean> {
     if (!this.#find(username)) return false;
     await this.#mutate((users) => users.filter((u) => keyOf(u.username) !== keyOf(username)));

@@ -4,6 +4,8 @@ import { decode, type DecodeErrorCode } from '../../protocol/decode.ts';
 import { filterFor, topics, topicNames } from '../../protocol/topics.ts';
 import type { DeviceRef } from '../../protocol/ids.ts';
 import type { CommandResponse, DeviceEvent, DeviceState, Telemetry } from '../../protocol/schemas.ts';
+import type { ReportedConfig } from '../../protocol/config-twin.ts';
+import type { TerminalOutput } from '../../protocol/terminal.ts';
 import { silentLogger, type Logger } from '../../appliance/log/logger.ts';
 
 /** Where decoded device traffic goes: the registry and the event store, wired in main. */
@@ -12,6 +14,8 @@ export interface IngestSinks {
   telemetry(ref: DeviceRef, telemetry: Telemetry, receivedAt: number): void;
   /** Must be durable when it returns or resolves: the PUBACK goes out after it. */
   event(ref: DeviceRef, event: DeviceEvent, receivedAt: number): unknown;
+  /** The device's retained configuration report. */
+  configReported?(ref: DeviceRef, reported: ReportedConfig, receivedAt: number): void;
 }
 
 export interface FleetIngestOptions {
@@ -33,6 +37,7 @@ export interface FleetIngestOptions {
 export interface FleetIngestEvents {
   connected: [];
   reply: [ref: DeviceRef, caller: string, response: CommandResponse];
+  terminal: [ref: DeviceRef, caller: string, frame: TerminalOutput];
 }
 
 export interface IngestCounters {
@@ -148,8 +153,16 @@ export class FleetIngest extends EventEmitter<FleetIngestEvents> {
         case 'commandReply':
           this.emit('reply', ref, p.caller ?? '', decoded.payload);
           break;
+        case 'configReported':
+          this.options.sinks.configReported?.(ref, decoded.payload, now);
+          break;
+        case 'terminalOutput':
+          this.emit('terminal', ref, p.caller ?? '', decoded.payload);
+          break;
         case 'commandRequest':
-          return; // our own requests echo back only on a misconfigured broker
+        case 'configDesired':
+        case 'terminalInput':
+          return; // our own messages echo back only on a misconfigured broker
       }
       this.counters.accepted++;
     } catch (err) {

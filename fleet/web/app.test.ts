@@ -1,41 +1,22 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Low, Memory } from 'lowdb';
-import { ConsoleAuth } from '../auth/console-auth.ts';
-import { LoginLimiter } from '../auth/login-limiter.ts';
-import { SessionStore } from '../auth/session-store.ts';
-import { UserStore, emptyUsersDoc, type UsersDoc } from '../auth/user-store.ts';
-import { EventStore } from '../events/event-store.ts';
-import { DeviceRegistry, emptyRegistryDoc, type RegistryDoc } from '../registry/device-registry.ts';
-import { createFleetApp } from './app.ts';
 import { isPublic } from './request-auth.ts';
+import { testConsole } from '../../test/support/fleet-app.ts';
 
-const CHEAP = { N: 1024, r: 8, p: 1 };
 const BASE = 'http://fleet.test';
 
 async function setup(options: { heartbeatMs?: number } = {}) {
   const clock = { now: 1_700_000_000_000 };
   const now = () => clock.now;
-  const registry = await DeviceRegistry.open({ db: new Low<RegistryDoc>(new Memory(), emptyRegistryDoc()), secretHashParams: CHEAP, now });
-  const users = await UserStore.open({ db: new Low<UsersDoc>(new Memory(), emptyUsersDoc()), hashParams: CHEAP, now });
-  await users.ensureAdmin('admin', 'admin-password');
-  await users.createUser({ username: 'viewer', password: 'viewer-password', role: 'viewer' });
-  const auth = new ConsoleAuth({
-    users,
-    sessions: new SessionStore({ now, idleTimeoutMs: 60_000 }),
-    limiter: new LoginLimiter({ now }),
+  const rig = await testConsole({
+    now,
+    idleTimeoutMs: 60_000,
+    app: { stats: () => ({ accepted: 7, malformed: { 'not-json': 2 } }), clientIp: () => '192.0.2.1', live: { heartbeatMs: options.heartbeatMs ?? 60_000, coalesceMs: 0 } },
   });
-  const events = EventStore.open(':memory:');
-  const app = createFleetApp({
-    registry,
-    events,
-    auth,
-    stats: () => ({ accepted: 7, malformed: { 'not-json': 2 } }),
-    clientIp: () => '192.0.2.1',
-    live: { heartbeatMs: options.heartbeatMs ?? 60_000, coalesceMs: 0 },
-  });
-  await registry.createDevice({ site: 'sh01', device: 'box1', name: '上海一号' });
-  return { app, registry, events, auth, clock };
+  await rig.users.ensureAdmin('admin', 'admin-password');
+  await rig.users.createUser({ username: 'viewer', password: 'viewer-password', role: 'viewer' });
+  await rig.registry.createDevice({ site: 'sh01', device: 'box1', name: '上海一号' });
+  return { ...rig, clock };
 }
 
 type App = Awaited<ReturnType<typeof setup>>['app'];

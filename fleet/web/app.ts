@@ -1,20 +1,34 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
-import { Id } from '../../protocol/ids.ts';
-import { describeIssues } from '../../protocol/decode.ts';
 import type { ConsoleAuth } from '../auth/console-auth.ts';
 import type { EventStore } from '../events/event-store.ts';
-import { MAX_EVENT_PAGE } from '../events/event-store.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
+import type { ConfigService } from '../config/config-service.ts';
+import { ConfigRefusedError, GroupExistsError, GroupNotFoundError, PlanChangedError, UnknownDeviceError } from '../config/config-service.ts';
+import { TerminalRefusedError, type TerminalRelay } from '../terminal/terminal-relay.ts';
+import { InvalidUserError, UserExistsError, UserNotFoundError } from '../auth/user-store.ts';
 import { DeviceExistsError, DeviceNotFoundError, InvalidDeviceError, type DeviceRegistry } from '../registry/device-registry.ts';
-import { liveStream } from './live-stream.ts';
-import { clearSessionCookie, isPublic, requestAuth, requireRole, setSessionCookie, type FleetEnv } from './request-auth.ts';
+import { BadRequest, mountRoutes, route, type ApiRoute } from './api-route.ts';
+import { openApiDocument } from './openapi.ts';
+import { isPublic, requestAuth, type FleetEnv } from './request-auth.ts';
 import { loadUiAssets, type UiAsset } from './ui-assets.ts';
+import { sessionRoutes } from './routes/session-routes.ts';
+import { deviceRoutes } from './routes/device-routes.ts';
+import { configRoutes } from './routes/config-routes.ts';
+import { operationRoutes, type OperationRouteDeps } from './routes/operation-routes.ts';
+import { adminRoutes } from './routes/admin-routes.ts';
 
 export interface FleetAppDeps {
   registry: Pick<DeviceRegistry, 'list' | 'get' | 'createDevice' | 'removeDevice' | 'rotateSecret' | 'changes$'>;
   events: Pick<EventStore, 'list'>;
   auth: ConsoleAuth;
+  audit: AuditLog;
+  config: ConfigService;
+  commands: OperationRouteDeps['commands'];
+  terminals: TerminalRelay;
   /** Ingest, broker and registry counters for `GET /api/stats`. */
   stats: () => Record<string, number | Record<string, number>>;
   /** Folder of the browser files; defaults to `fleet/ui/`. */
@@ -30,53 +44,32 @@ export interface FleetAppDeps {
   onError?: (err: unknown, c: Context) => void;
 }
 
-const JSON_LIMIT_BYTES = 64 * 1024;
-
-const Login = z.object({ username: z.string().min(1).max(128), password: z.string().min(1).max(1024) });
-const CreateDevice = z.strictObject({ site: Id, device: Id, name: z.string().trim().min(1).max(128) });
-const DeviceParams = z.object({ site: Id, device: Id });
-const EventQuery = z.object({
-  site: Id.optional(),
-  device: Id.optional(),
-  type: z.string().max(64).optional(),
-  limit: z.coerce.number().int().min(1).max(MAX_EVENT_PAGE).optional(),
-  beforeId: z.coerce.number().int().positive().optional(),
-});
-
-class BadRequest extends Error {
-  override name = 'BadRequest';
-}
-
-async function jsonBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
-  // Requiring JSON also makes a cross-site form post impossible without a CORS preflight.
-  if (!(c.req.header('content-type') ?? '').toLowerCase().startsWith('application/json')) {
-    throw new BadRequest('the body must be application/json');
-  }
-  let raw: unknown;
-  try {
-    raw = await c.req.json();
-  } catch {
-    throw new BadRequest('the body is not valid JSON');
-  }
-  return parse(schema, raw);
-}
-
-function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
-  const result = schema.safeParse(value);
-  if (!result.success) throw new BadRequest(describeIssues(result.error));
-  return result.data;
-}
+/** No route takes more than this; routes set their own lower limits. */
+const HARD_BODY_LIMIT = 4 * 1024 * 1024;
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 const nodePeer = (c: Context): string | undefined =>
   (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress;
 
-/** The fleet console: REST API, live stream and browser pages, on Web-standard handlers. */
-export function createFleetApp(deps: FleetAppDeps): Hono<FleetEnv> {
-  const { registry, events, auth } = deps;
-  const assets = loadUiAssets(deps.uiDir);
-  const heartbeatMs = deps.live?.heartbeatMs ?? 15_000;
-  const coalesceMs = deps.live?.coalesceMs ?? 250;
+/** xterm.js from node_modules, served to logged-in users (no CDN: the console works offline). */
+function vendorAssets(): Map<string, UiAsset> {
+  const require = createRequire(import.meta.url);
+  const out = new Map<string, UiAsset>();
+  try {
+    const root = require.resolve('@xterm/xterm/package.json').replace(/package\.json$/, '');
+    out.set('xterm.mjs', { body: readFileSync(`${root}lib/xterm.mjs`), contentType: 'text/javascript; charset=utf-8' });
+    out.set('xterm.css', { body: readFileSync(`${root}css/xterm.css`), contentType: 'text/css; charset=utf-8' });
+  } catch {
+    // Without xterm.js the terminal page says so; everything else works.
+  }
+  return out;
+}
 
+/** The fleet console: REST API (described by its OpenAPI document), live streams and browser pages. */
+export function createFleetApp(deps: FleetAppDeps): Hono<FleetEnv> {
+  const { auth } = deps;
+  const assets = loadUiAssets(deps.uiDir);
+  const vendor = vendorAssets();
   const isHttps = (c: Context) =>
     new URL(c.req.url).protocol === 'https:' || (deps.trustProxy === true && c.req.header('x-forwarded-proto') === 'https');
   const clientIp = (c: Context) => {
@@ -99,13 +92,16 @@ export function createFleetApp(deps: FleetAppDeps): Hono<FleetEnv> {
     c.header('Referrer-Policy', 'no-referrer');
     if (c.req.path.startsWith('/api/') && !c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store');
   });
-  app.use('/api/*', bodyLimit({ maxSize: JSON_LIMIT_BYTES, onError: (c) => c.json({ error: 'too-large', message: `bodies are limited to ${JSON_LIMIT_BYTES} bytes` }, 413) }));
+  app.use('/api/*', bodyLimit({ maxSize: HARD_BODY_LIMIT, onError: (c) => c.json({ error: 'too-large', message: `bodies are limited to ${HARD_BODY_LIMIT} bytes` }, 413) }));
   app.use('*', requestAuth({ auth, passivePaths: new Set(['/api/live']) }));
 
   app.onError((err, c) => {
-    if (err instanceof BadRequest || err instanceof InvalidDeviceError) return c.json({ error: 'bad-request', message: err.message }, 400);
-    if (err instanceof DeviceExistsError) return c.json({ error: 'exists', message: err.message }, 409);
-    if (err instanceof DeviceNotFoundError) return c.json({ error: 'not-found', message: err.message }, 404);
+    if (err instanceof BadRequest || err instanceof InvalidDeviceError || err instanceof InvalidUserError) return c.json({ error: 'bad-request', message: err.message }, 400);
+    if (err instanceof DeviceExistsError || err instanceof GroupExistsError || err instanceof UserExistsError) return c.json({ error: 'exists', message: err.message }, 409);
+    if (err instanceof DeviceNotFoundError || err instanceof GroupNotFoundError || err instanceof UnknownDeviceError || err instanceof UserNotFoundError) return c.json({ error: 'not-found', message: err.message }, 404);
+    if (err instanceof PlanChangedError) return c.json({ error: 'plan-changed', message: err.message }, 409);
+    if (err instanceof ConfigRefusedError) return c.json({ error: 'invalid-config', message: err.message, issues: err.issues }, 422);
+    if (err instanceof TerminalRefusedError) return c.json({ error: err.code, message: err.message }, err.code === 'unknown-session' ? 404 : 403);
     deps.onError?.(err, c);
     return c.json({ error: 'internal', message: 'internal error' }, 500);
   });
@@ -118,78 +114,35 @@ export function createFleetApp(deps: FleetAppDeps): Hono<FleetEnv> {
     const asset = name.endsWith('.html') ? undefined : assets.get(name);
     return asset && isPublic('GET', c.req.path) ? serve(c, asset) : c.json({ error: 'not-found' }, 404);
   });
+  app.get('/vendor/:file', (c) => {
+    const asset = vendor.get(c.req.param('file'));
+    return asset ? serve(c, asset) : c.json({ error: 'not-found' }, 404);
+  });
   app.get('/', (c) => page(c, 'index.html'));
+  for (const name of ['config', 'audit', 'users', 'terminal']) app.get(`/${name}`, (c) => page(c, `${name}.html`));
 
-  // --- session ---
-  app.post('/api/login', async (c) => {
-    const { username, password } = await jsonBody(c, Login);
-    const result = await auth.login(username, password, clientIp(c));
-    if (!result.ok) {
-      if (result.reason === 'locked') {
-        c.header('Retry-After', String(Math.ceil(result.retryAfterMs / 1000)));
-        return c.json({ error: 'locked', message: 'too many failed logins; try again later', retryAfterMs: result.retryAfterMs }, 429);
-      }
-      return c.json({ error: 'invalid-credentials', message: 'wrong user name or password' }, 401);
-    }
-    setSessionCookie(c, result.token, auth.sessions.absoluteTimeoutMs / 1000, isHttps(c));
-    return c.json({ user: result.user, csrfToken: result.session.csrfToken, expiresAt: auth.sessions.expiresAt(result.session) });
-  });
-  app.post('/api/logout', (c) => {
-    auth.logout(c.get('auth').token);
-    clearSessionCookie(c);
-    return c.body(null, 204);
-  });
-  app.get('/api/me', (c) => {
-    const { user, session } = c.get('auth');
-    return c.json({ user, csrfToken: session.csrfToken, expiresAt: auth.sessions.expiresAt(session) });
-  });
-
-  // --- devices ---
-  app.get('/api/devices', (c) => c.json({ devices: registry.list() }));
-  app.post('/api/devices', requireRole('admin'), async (c) => {
-    const input = await jsonBody(c, CreateDevice);
-    const created = await registry.createDevice(input);
-    return c.json(created, 201);
-  });
-  app.get('/api/devices/:site/:device', (c) => {
-    const ref = parse(DeviceParams, c.req.param());
-    const view = registry.get(ref);
-    return view ? c.json(view) : c.json({ error: 'not-found', message: `no device ${ref.site}.${ref.device}` }, 404);
-  });
-  app.delete('/api/devices/:site/:device', requireRole('admin'), async (c) => {
-    const ref = parse(DeviceParams, c.req.param());
-    return (await registry.removeDevice(ref)) ? c.body(null, 204) : c.json({ error: 'not-found', message: `no device ${ref.site}.${ref.device}` }, 404);
-  });
-  app.post('/api/devices/:site/:device/secret', requireRole('admin'), async (c) => {
-    const ref = parse(DeviceParams, c.req.param());
-    return c.json({ secret: await registry.rotateSecret(ref) });
-  });
-  app.get('/api/devices/:site/:device/events', (c) => {
-    const ref = parse(DeviceParams, c.req.param());
-    const query = parse(EventQuery.omit({ site: true, device: true }), c.req.query());
-    return c.json(eventPage(events.list({ ...query, ...ref })));
-  });
-  app.get('/api/events', (c) => c.json(eventPage(events.list(parse(EventQuery, c.req.query())))));
-
-  // --- live view and counters ---
-  app.get('/api/stats', (c) => c.json(deps.stats()));
-  app.get('/api/live', (c) => {
-    const token = c.get('auth').token;
-    return liveStream(c, {
-      list: () => registry.list(),
-      changes$: registry.changes$,
-      stillAuthorised: () => auth.authenticate(token, false) !== undefined,
-      heartbeatMs,
-      coalesceMs,
-    });
-  });
-
+  // --- the REST API, one table ---
+  const routes: ApiRoute[] = [
+    ...sessionRoutes({ auth, clientIp, isHttps }),
+    ...deviceRoutes({ registry: deps.registry, events: deps.events, auth, stats: deps.stats, live: { heartbeatMs: deps.live?.heartbeatMs ?? 15_000, coalesceMs: deps.live?.coalesceMs ?? 250 } }),
+    ...configRoutes({ config: deps.config }),
+    ...operationRoutes({ registry: deps.registry, commands: deps.commands, terminals: deps.terminals, clientIp }),
+    ...adminRoutes({ auth, audit: deps.audit }),
+  ];
+  let document: Record<string, unknown> | undefined;
+  routes.push(
+    route({
+      method: 'get',
+      path: '/api/openapi.json',
+      summary: 'This API\'s OpenAPI 3.1 document, generated from its route table and zod schemas',
+      tag: 'meta',
+      role: 'viewer',
+      response: z.record(z.string(), z.unknown()),
+      handler: (c) => c.json((document ??= openApiDocument(routes, { title: 'Contact center fleet console API', version: VERSION }))),
+    }),
+  );
+  mountRoutes(app, routes, { audit: deps.audit, clientIp });
   return app;
-}
-
-function eventPage<E extends { id: number }>(list: E[]): { events: E[]; nextBeforeId?: number } {
-  const last = list.at(-1);
-  return last ? { events: list, nextBeforeId: last.id } : { events: list };
 }
 
 function serve(c: Context, asset: UiAsset): Response {

@@ -8,7 +8,7 @@ export const SESSION_COOKIE = 'fleet_session';
 export const CSRF_HEADER = 'x-csrf-token';
 
 export interface FleetEnv {
-  Variables: { auth: AuthContext };
+  Variables: { auth: AuthContext; auditDetails?: Record<string, unknown> };
 }
 
 /** Reachable without a session: the login page, its static files, and the login itself. */
