@@ -40,6 +40,25 @@ describe('broker ACL', () => {
     }
   });
 
+  test('a device may report its own configuration and terminal output, never another device\'s', () => {
+    assert.equal(mayPublish(me, topicFor('configReported', { site: 'sh', device: 'a1' })), true);
+    assert.equal(mayPublish(me, topicFor('terminalOutput', { site: 'sh', device: 'a1', caller: 'fleet-1' })), true);
+    assert.equal(mayPublish(me, topicFor('configReported', other)), false);
+    assert.equal(mayPublish(me, topicFor('terminalOutput', { ...other, caller: 'fleet-1' })), false);
+  });
+
+  test('a device may not write desired configuration or terminal input, not even its own', () => {
+    for (const ref of [{ site: 'sh', device: 'a1' }, other]) {
+      assert.equal(mayPublish(me, topicFor('configDesired', ref)), false);
+      assert.equal(mayPublish(me, topicFor('terminalInput', ref)), false);
+    }
+  });
+
+  test('a device may read its own desired configuration but not another device\'s', () => {
+    assert.equal(maySubscribe(me, topicFor('configDesired', { site: 'sh', device: 'a1' })), true);
+    for (const f of [topicFor('configDesired', other), 'cc/v1/+/+/config/desired', 'cc/v1/sh/+/config/#', topicFor('terminalInput', other)]) assert.equal(maySubscribe(me, f), false, f);
+  });
+
   test('the fleet service may publish and subscribe anywhere', () => {
     assert.equal(mayPublish(service, topicFor('commandRequest', other)), true);
     assert.equal(maySubscribe(service, 'cc/v1/#'), true);
