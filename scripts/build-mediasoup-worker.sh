@@ -10,7 +10,7 @@
 # stand-in subprojects that call dependency() on the Debian libraries and expose the variable
 # names mediasoup's meson.build reads, and lower its meson_version floor to Debian's 1.0.1.
 #
-# One patch is applied (see below): consumers forward RFC 4733 telephone-events.
+# Two small patches are applied (see below): telephone-event forwarding, SIP peers' SSRCs.
 #
 # Idempotent: does nothing when the worker binary exists, runs and was built by this script
 # at its current patch level (the stamp file beside the binary). Usage:
@@ -23,7 +23,7 @@ target=$ms/worker/out/Release/mediasoup-worker
 scratch=${MEDIASOUP_WORKER_BUILD_DIR:-node_modules/.cache/mediasoup-worker-build}
 stamp=$target.build-id
 # Bump when the patches or stand-ins change, so existing checkouts rebuild.
-build_id=cc-1-telephone-event
+build_id=cc-2-telephone-event-adopt-ssrc
 
 # The worker exits 41 when started without MEDIASOUP_VERSION (it expects to be spawned by the
 # Node library): that exit code proves the binary and all its shared libraries load.
@@ -49,7 +49,7 @@ if [[ $version != 3.12.* ]]; then
 fi
 
 # Debian packages: compiler, meson/ninja and the libraries the worker links.
-build_pkgs=(build-essential meson ninja-build pkg-config libssl-dev libuv1-dev libsrtp2-dev
+build_pkgs=(build-essential patch meson ninja-build pkg-config libssl-dev libuv1-dev libsrtp2-dev
   libabsl-dev libusrsctp-dev nlohmann-json3-dev catch2)
 missing=()
 for p in "${build_pkgs[@]}"; do
@@ -77,15 +77,69 @@ grep -q "meson_version: '>= 1.0.1'" "$src/meson.build" || {
   exit 1
 }
 
-# mediasoup 3.12 consumers forward only "media" codecs: RFC 4733 telephone-event packets are
-# mapped by the producer and then dropped by every consumer, so DTMF could neither reach the
-# appliance's detector nor pass between a gateway and a browser. Let consumers forward them.
-consumer_cpp=$src/src/RTC/Consumer.cpp
-sed -i 's/^\(\t*\)if (codec.mimeType.IsMediaCodec())$/\1if (codec.mimeType.IsMediaCodec() || codec.mimeType.subtype == RTC::RtpCodecMimeType::Subtype::TELEPHONE_EVENT)/' "$consumer_cpp"
-grep -q 'IsMediaCodec() || codec.mimeType.subtype == RTC::RtpCodecMimeType::Subtype::TELEPHONE_EVENT' "$consumer_cpp" || {
-  echo "build-mediasoup-worker: could not patch Consumer.cpp for telephone-event" >&2
-  exit 1
-}
+# Two patches to mediasoup 3.12.16 (kept in this script so the package stays pristine):
+# 1. Consumers forward only "media" codecs: RFC 4733 telephone-event packets were mapped by
+#    the producer and then dropped by every consumer, so DTMF could neither reach the
+#    appliance's detector nor pass between a gateway and a browser.
+# 2. A producer must declare its SSRC, but a SIP peer never signals it and may change it
+#    mid-call (transfer, re-INVITE). A PlainTransport that knows exactly one SSRC now takes
+#    RTP from its peer with another SSRC as that stream.
+patch -p1 --forward --batch --quiet -d "$src" <<'PATCH'
+--- a/include/RTC/Transport.hpp
++++ b/include/RTC/Transport.hpp
+@@ -300,6 +300,8 @@
+ 	protected:
+ 		RTC::Shared* shared{ nullptr };
+ 		size_t maxMessageSize{ 262144u };
++		// contact-center: map RTP with an unknown SSRC onto the only known one (SIP peers).
++		bool adoptUnknownSsrc{ false };
+ 		// Allocated by this.
+ 		RTC::SctpAssociation* sctpAssociation{ nullptr };
+ 
+--- a/src/RTC/Consumer.cpp
++++ b/src/RTC/Consumer.cpp
+@@ -129,7 +129,10 @@
+ 		// Fill supported codec payload types.
+ 		for (auto& codec : this->rtpParameters.codecs)
+ 		{
+-			if (codec.mimeType.IsMediaCodec())
++			// contact-center: forward RFC 4733 telephone-events too (DTMF between SIP and WebRTC).
++			if (
++			  codec.mimeType.IsMediaCodec() ||
++			  codec.mimeType.subtype == RTC::RtpCodecMimeType::Subtype::TELEPHONE_EVENT)
+ 				this->supportedCodecPayloadTypes[codec.payloadType] = true;
+ 		}
+ 
+--- a/src/RTC/PlainTransport.cpp
++++ b/src/RTC/PlainTransport.cpp
+@@ -50,6 +50,8 @@
+ 	{
+ 		MS_TRACE();
+ 
++		this->adoptUnknownSsrc = true;
++
+ 		auto jsonListenIpIt = data.find("listenIp");
+ 
+ 		if (jsonListenIpIt == data.end())
+--- a/src/RTC/Transport.cpp
++++ b/src/RTC/Transport.cpp
+@@ -1716,6 +1716,15 @@
+ 		// Get the associated Producer.
+ 		RTC::Producer* producer = this->rtpListener.GetProducer(packet);
+ 
++		// contact-center: a SIP peer picks its SSRC without signalling it and may change it
++		// (transfer, re-INVITE). On a transport that knows exactly one SSRC, packets from the
++		// peer with another SSRC are taken as that stream.
++		if (!producer && this->adoptUnknownSsrc && this->rtpListener.ssrcTable.size() == 1u)
++		{
++			packet->SetSsrc(this->rtpListener.ssrcTable.begin()->first);
++			producer = this->rtpListener.GetProducer(packet);
++		}
++
+ 		if (!producer)
+ 		{
+ 			packet->logger.Dropped(RtcLogger::RtpPacket::DropReason::PRODUCER_NOT_FOUND);
+PATCH
 
 # stand_in NAME OPTIONS_TXT BODY: a subproject that only wraps Debian's libraries.
 stand_in() {
