@@ -93,7 +93,11 @@ export class ConfigTwin extends EventEmitter<ConfigTwinEvents> {
     const now = (options.now ?? Date.now)();
     const validate = options.validate ?? validateConfigDocument;
     const log = options.log ?? silentLogger;
+    const defaults = options.db.data;
     await options.db.read();
+    // lowdb keeps its default data when there is no file yet: write one at once, so the
+    // document exists on disk from the first start.
+    const fromStore = options.db.data !== defaults;
     const parsed = TwinState.safeParse(options.db.data);
     let state = parsed.success ? parsed.data : initialTwinState(now);
     let validation = validate(state.current.config);
@@ -109,7 +113,7 @@ export class ConfigTwin extends EventEmitter<ConfigTwinEvents> {
       if (!validation.ok) throw new ConfigTwinStateError('the empty configuration does not validate');
     }
     options.db.data = state;
-    if (!parsed.success) await options.db.write();
+    if (!parsed.success || !fromStore) await options.db.write();
     return new ConfigTwin(options, validation.config);
   }
 
