@@ -104,13 +104,17 @@ export function mountRoutes(app: Hono<FleetEnv>, routes: readonly ApiRoute[], op
       chain.push(async (c, next) => {
         await next();
         const ctx = c.get('auth');
-        const details = c.get('auditDetails') ?? {};
+        const params = c.req.param() as Record<string, string>;
+        // Path parameters beyond the target (a command's name) are kept even when the request
+        // was refused before its handler ran, so the entry says what was attempted.
+        const extra = Object.fromEntries(Object.entries(params).filter(([k]) => !['site', 'device', 'id', 'username'].includes(k)).map(([k, v]) => [k, v.slice(0, 100)]));
+        const details = { ...extra, ...(c.get('auditDetails') ?? {}) };
         const actor = ctx?.user.username ?? (typeof details.username === 'string' ? details.username : 'anonymous');
         options.audit.append({
           actor,
           ...(ctx ? { role: ctx.user.role } : {}),
           action,
-          ...(targetOf(c.req.param() as Record<string, string>) ? { target: targetOf(c.req.param() as Record<string, string>)! } : {}),
+          ...(targetOf(params) ? { target: targetOf(params)! } : {}),
           outcome: outcomeOf(c.res.status),
           ip: options.clientIp(c),
           details: { status: c.res.status, ...details },
