@@ -4,6 +4,10 @@
 // its registry, and the updater's after-boot check must report on the serial console.
 //
 //   sudo npx tsx images/boot-test.ts [--image var/image/cc-appliance.img] [--timeout 900] [--accel kvm|tcg]
+//                                    [--expect-update 1.2.4]
+// With --expect-update (an image built with --inbox <bundle of that version>), it also follows
+// the A/B upgrade: install into slot b, reboot, GRUB tries b, the new version comes online and
+// the after-boot check commits it.
 //
 // Not part of `npm test` (minutes, root, several GB): run by hand, result in docs/IMAGE.md.
 import { execFileSync, spawn } from 'node:child_process';
@@ -21,6 +25,7 @@ const { values } = parseArgs({
     timeout: { type: 'string', default: '900' },
     accel: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    'expect-update': { type: 'string' },
   },
 });
 const image = resolve(values.image!);
@@ -66,7 +71,9 @@ const args = [
   '-drive', `if=virtio,format=raw,file=${usb}`,
   '-netdev', 'user,id=n0', '-device', 'virtio-net-pci,netdev=n0',
   '-device', 'i6300esb',
-  '-serial', `file:${serial}`, '-display', 'none', '-no-reboot',
+  '-serial', `file:${serial}`, '-display', 'none',
+  // A reboot ends the run, unless the run is about the reboot into the new slot.
+  ...(values['expect-update'] ? [] : ['-no-reboot']),
 ];
 const qemu = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'ignore', 'pipe'] });
 let qemuErr = '';
@@ -86,14 +93,28 @@ try {
     ['online in the fleet registry', () => fleet.registry.get(ref)?.status === 'online'],
     ['after-boot check reported', () => /"afterBoot":/.test(log())],
   ];
-  for (const [what, done] of milestones) {
-    while (!done()) {
-      if (qemuExit) throw new Error(`${qemuExit} before: ${what}\n${qemuErr}`);
-      if (Date.now() > deadline) throw new Error(`timed out before: ${what}`);
-      await new Promise((r) => setTimeout(r, 500));
+  const next = values['expect-update'];
+  if (next) {
+    milestones.push(
+      ['bundle from the inbox installed into slot b', () => /"install":\{"ok":true,"slot":"b"/.test(log())],
+      ['GRUB tries slot b', () => /cc: booting slot b/.test(log())],
+      [`online again as ${next}`, () => fleet.registry.get(ref)?.status === 'online' && fleet.registry.get(ref)?.version === next],
+      ['slot b committed', () => /"afterBoot":\{"kind":"committed","slot":"b"/.test(log())],
+    );
+  }
+  // Every milestone is watched at once and stamped when first seen: the boot does not wait for us.
+  const pending = new Map(milestones);
+  while (pending.size > 0) {
+    for (const [what, done] of pending) {
+      if (!done()) continue;
+      result[what] = `${elapsed()} s`;
+      say(what);
+      pending.delete(what);
     }
-    result[what] = `${elapsed()} s`;
-    say(what);
+    if (pending.size === 0) break;
+    if (qemuExit) throw new Error(`${qemuExit} before: ${[...pending.keys()].join(', ')}\n${qemuErr}`);
+    if (Date.now() > deadline) throw new Error(`timed out before: ${[...pending.keys()].join(', ')}`);
+    await new Promise((r) => setTimeout(r, 250));
   }
   const view = fleet.registry.get(ref);
   result.version = view?.version;

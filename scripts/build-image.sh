@@ -3,6 +3,9 @@
 # slot B, data) from Debian 12 packages, plus a signed update bundle of the system slot.
 #
 #   sudo bash scripts/build-image.sh [--version 1.2.3] [--board cc-x86-generic] [--out var/image] [--key keys/release.key]
+#                                    [--data-mb 512] [--inbox bundle.ccb]
+# --inbox preloads a bundle into /data/updater/inbox, which the box installs on its first boot
+# (the qemu A/B upgrade test uses it).
 #
 # Output: <out>/cc-appliance.img (raw disk), <out>/system.img (one slot's filesystem) and
 # <out>/cc-<version>.ccb (that filesystem as a signed image bundle for the updater).
@@ -15,6 +18,7 @@ VERSION=$(node -p "require('./package.json').version")
 BOARD=cc-x86-generic
 OUT=var/image
 KEY=
+INBOX=
 SYSTEM_MB=1536
 DATA_MB=512
 ESP_MB=64
@@ -24,6 +28,8 @@ while (($#)); do
     --board) BOARD=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
     --key) KEY=$2; shift 2 ;;
+    --data-mb) DATA_MB=$2; shift 2 ;;
+    --inbox) INBOX=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -120,6 +126,7 @@ mcopy -i "$WORK/esp.img" "$WORK/grubenv" ::/EFI/cc/grubenv
 step "data partition (ext4, ${DATA_MB} MiB)"
 DATA=$WORK/data
 mkdir -p "$DATA/updater/inbox"
+[[ -z $INBOX ]] || cp "$INBOX" "$DATA/updater/inbox/"
 now=$(date +%s%3N)
 cat > "$DATA/updater/slots.json" <<JSON
 {
