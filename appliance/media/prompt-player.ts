@@ -3,7 +3,8 @@
 // with 20 ms packets, continuous sequence numbers and timestamps, and the marker bit at each
 // talkspurt start. Pure: `tick(nowMs)` is driven by a timer and packets go to `send`.
 import { EventEmitter } from 'node:events';
-import type { FrameSource } from './frame-sources.ts';
+import { SilenceSource, type FrameSource } from './frame-sources.ts';
+import type { G711Codec } from './g711.ts';
 import type { RtpPacket } from './rtp-packet.ts';
 import { FramePacer, RtpStream } from './rtp-packetizer.ts';
 import { planTelephoneEvent, type PlannedEventPacket } from './telephone-event.ts';
@@ -26,6 +27,8 @@ export interface PromptPlayerOptions {
   leadInMs?: number;
   initialSequence?: number;
   initialTimestamp?: number;
+  /** Law of the silence sent before digits when nothing was sent yet. */
+  silenceCodec?: G711Codec;
 }
 
 type Item =
@@ -77,6 +80,10 @@ export class PromptPlayer extends EventEmitter<PromptPlayerEvents> {
         (slots[base + Math.round(p.atMs / FRAME_MS)] ??= []).push(p);
       }
       for (let i = 0; i < gapSlots; i++) slots.push([undefined]);
+    }
+    // a stream's first packet must be audio: mediasoup creates the producer's stream from it
+    if (this.stream.sent === 0 && this.#queue.length === 0 && !this.#background) {
+      this.#queue.push({ kind: 'prompt', id: `${id}-lead-in`, source: new SilenceSource(this.#options.silenceCodec ?? 'PCMU', 40), bargeIn: false, started: false });
     }
     this.#queue.push({ kind: 'digits', id, slots, at: 0, eventTs: 0 });
     this.#activate(nowMs);

@@ -116,6 +116,13 @@ describe('RecordingTimeline', () => {
     assert.ok(caller.subarray(240).every((s) => s === 0));
   });
 
+  test('keeps the whole first frame when it arrives less than a frame after the start', () => {
+    const t = new RecordingTimeline({ startMs: 0, latencyMs: 0 });
+    talk(t, 'caller', { atMs: 5, count: 2, level: () => 700 });
+    const caller = t.finish(60).caller;
+    assert.equal(caller.filter((s) => s === lv(700)).length, 320);
+  });
+
   test('a silent call still lasts as long as the call', () => {
     const t = new RecordingTimeline({ startMs: 1000, latencyMs: 100 });
     assert.equal(t.finish(3000).caller.length, 16000);

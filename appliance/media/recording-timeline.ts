@@ -108,7 +108,8 @@ export class RecordingTimeline {
   push(channel: RecordingChannel, audio: TimelineAudio): void {
     this.stats.packets += 1;
     const samples = decodeG711(audio.codec, audio.payload);
-    const arrival = this.#position(audio.arrivalMs) - samples.length; // the frame ends when it arrives
+    // the frame ends when it arrives; a channel's first frame is never placed in released time
+    const arrival = Math.max(this.#cursor, this.#position(audio.arrivalMs) - samples.length);
     let anchor = this.#anchors[channel];
     let position = anchor ? anchor.position + timestampDelta(anchor.timestamp, audio.timestamp) : arrival;
     if (!anchor || anchor.ssrc !== audio.ssrc || Math.abs(position - arrival) > this.#resync) {
