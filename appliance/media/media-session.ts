@@ -20,6 +20,7 @@ import type { MediaEnvironment } from './media-environment.ts';
 import type { PlayItem } from './prompt-library.ts';
 import { PromptPlayer, type PlaybackEndReason } from './prompt-player.ts';
 import { parseRtp, serializeRtp } from './rtp-packet.ts';
+import type { RtpReceiveReport } from './rtp-receive-stats.ts';
 import { codecOfRouterPt, g711ProducerParameters, randomSsrc } from './rtp-parameters.ts';
 import { SessionLeg } from './session-leg.ts';
 import type { ToneName } from './tones.ts';
@@ -151,6 +152,11 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
   async setMixMode(mode: MixMode, parties: { caller: string; agent: string; supervisors: readonly string[] }): Promise<void> {
     for (const [listener, sources] of matrixFor(mode, parties)) this.#hearing.set(listener, [...sources]);
     await this.#rerouteAll();
+  }
+
+  /** Loss and jitter of what a leg's peer sends (RFC 3550 Appendix A). */
+  receiveStats(legId: string): RtpReceiveReport {
+    return this.leg(legId).stats.report();
   }
 
   hearing(listener: string): readonly string[] {
@@ -297,6 +303,7 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
       if (!r.ok) return;
       const p = r.packet;
       const now = this.#env.now();
+      leg.stats.packet(p.ssrc, p.sequenceNumber, p.timestamp, now);
       if (p.payloadType === tePt) {
         for (const out of leg.dtmf.rtp(p, now)) this.#onDtmf(leg, out);
         return;

@@ -6,6 +6,7 @@ import type {
   Consumer, DirectTransport, DtlsParameters, PlainTransport, Producer, Router, RtpCapabilities, RtpParameters, WebRtcTransport,
 } from 'mediasoup/node/lib/types.js';
 import { DtmfDetector } from './dtmf-detector.ts';
+import { RtpReceiveStats } from './rtp-receive-stats.ts';
 import { G711_PAYLOAD_TYPE, type G711Codec } from './g711.ts';
 import type { MediaEnvironment } from './media-environment.ts';
 import type { PromptPlayer } from './prompt-player.ts';
@@ -41,6 +42,8 @@ export class SessionLeg {
   mixOut: Producer | undefined;
   readonly mixSsrc = randomSsrc();
   readonly dtmf: DtmfDetector;
+  /** Reception quality of what the peer sends (as seen at the tap). */
+  readonly stats = new RtpReceiveStats();
   routing: Promise<void> = Promise.resolve();
   /** False while our direction is recvonly/inactive (the peer holds the call). */
   sendAllowed = true;
