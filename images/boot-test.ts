@@ -1,13 +1,14 @@
-// Boots the built disk image under qemu-system-x86_64 (UEFI, KVM when the machine has it,
-// else software emulation) and checks that the appliance comes up: provisioned from a USB
+// Boots the built disk image under qemu-system-x86_64 (UEFI, software emulation unless
+// --accel kvm) and checks that the appliance comes up: provisioned from a USB
 // stick labelled CCPROVISION, it must connect to a real fleet started here and be online in
 // its registry, and the updater's after-boot check must report on the serial console.
 //
 //   sudo npx tsx images/boot-test.ts [--image var/image/cc-appliance.img] [--timeout 900] [--accel kvm|tcg]
-//                                    [--expect-update 1.2.4]
+//                                    [--expect-update 1.2.4 | --expect-rollback 1.2.5]
 // With --expect-update (an image built with --inbox <bundle of that version>), it also follows
 // the A/B upgrade: install into slot b, reboot, GRUB tries b, the new version comes online and
-// the after-boot check commits it.
+// the after-boot check commits it. With --expect-rollback (the inbox holds a release built with
+// --fault appliance-fails), the trial must fail its health check and GRUB return to slot a.
 //
 // Not part of `npm test` (minutes, root, several GB): run by hand, result in docs/IMAGE.md.
 import { execFileSync, spawn } from 'node:child_process';
@@ -26,11 +27,14 @@ const { values } = parseArgs({
     accel: { type: 'string' },
     keep: { type: 'boolean', default: false },
     'expect-update': { type: 'string' },
+    'expect-rollback': { type: 'string' },
   },
 });
 const image = resolve(values.image!);
 if (!existsSync(image)) throw new Error(`${image} does not exist: run scripts/build-image.sh first`);
-const accel = values.accel ?? (existsSync('/dev/kvm') ? 'kvm' : 'tcg');
+// Software emulation by default: it boots the image in ~20 s and works where nested KVM does not
+// (on the project's machines /dev/kvm exists but a KVM guest never ran: 0 % CPU, no output).
+const accel = values.accel ?? 'tcg';
 const work = mkdtempSync(join(tmpdir(), 'cc-boot-test-'));
 const started = Date.now();
 const elapsed = () => ((Date.now() - started) / 1000).toFixed(1);
@@ -73,7 +77,7 @@ const args = [
   '-device', 'i6300esb',
   '-serial', `file:${serial}`, '-display', 'none',
   // A reboot ends the run, unless the run is about the reboot into the new slot.
-  ...(values['expect-update'] ? [] : ['-no-reboot']),
+  ...(values['expect-update'] || values['expect-rollback'] ? [] : ['-no-reboot']),
 ];
 const qemu = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'ignore', 'pipe'] });
 let qemuErr = '';
@@ -100,6 +104,17 @@ try {
       ['GRUB tries slot b', () => /cc: booting slot b/.test(log())],
       [`online again as ${next}`, () => fleet.registry.get(ref)?.status === 'online' && fleet.registry.get(ref)?.version === next],
       ['slot b committed', () => /"afterBoot":\{"kind":"committed","slot":"b"/.test(log())],
+    );
+  }
+  const bad = values['expect-rollback'];
+  if (bad) {
+    const count = (re: RegExp) => (log().match(re) ?? []).length;
+    milestones.push(
+      [`bundle ${bad} from the inbox installed into slot b`, () => new RegExp(`"install":\\{"ok":true,"slot":"b","version":"${bad.replace(/\./g, '\\.')}"`).test(log())],
+      ['GRUB tries slot b', () => /cc: booting slot b/.test(log())],
+      ['the trial fails its health check', () => /"afterBoot":\{"kind":"rolling-back","slot":"b"/.test(log())],
+      ['GRUB returns to slot a', () => count(/cc: booting slot a/g) >= 2],
+      ['the rollback is reported', () => /"afterBoot":\{"kind":"rolled-back","slot":"a","failed":"b"/.test(log())],
     );
   }
   // Every milestone is watched at once and stamped when first seen: the boot does not wait for us.

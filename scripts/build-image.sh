@@ -5,7 +5,8 @@
 #   sudo bash scripts/build-image.sh [--version 1.2.3] [--board cc-x86-generic] [--out var/image] [--key keys/release.key]
 #                                    [--data-mb 512] [--inbox bundle.ccb]
 # --inbox preloads a bundle into /data/updater/inbox, which the box installs on its first boot
-# (the qemu A/B upgrade test uses it).
+# (the qemu A/B upgrade test uses it). --fault appliance-fails builds a release whose appliance
+# exits at once, for the qemu rollback test; never ship one.
 #
 # Output: <out>/cc-appliance.img (raw disk), <out>/system.img (one slot's filesystem) and
 # <out>/cc-<version>.ccb (that filesystem as a signed image bundle for the updater).
@@ -19,6 +20,7 @@ BOARD=cc-x86-generic
 OUT=var/image
 KEY=
 INBOX=
+FAULT=
 SYSTEM_MB=1536
 DATA_MB=512
 ESP_MB=64
@@ -30,6 +32,7 @@ while (($#)); do
     --key) KEY=$2; shift 2 ;;
     --data-mb) DATA_MB=$2; shift 2 ;;
     --inbox) INBOX=$2; shift 2 ;;
+    --fault) FAULT=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -102,6 +105,13 @@ for unit in cc-provision.service cc-appliance.service cc-update-commit.service c
 done
 ln -sf /lib/systemd/system/systemd-networkd.service "$wants/systemd-networkd.service"
 ln -sf /lib/systemd/system/systemd-networkd-wait-online.service "$ROOT/etc/systemd/system/network-online.target.wants/"
+if [[ $FAULT == appliance-fails ]]; then
+  printf '#!/bin/sh\necho "fault injected: this release does not start" >&2\nexit 1\n' > "$ROOT/usr/lib/cc/appliance-supervise"
+  mkdir -p "$ROOT/etc/systemd/system/cc-update-commit.service.d"
+  printf '[Service]\nEnvironment=CC_HEALTH_DEADLINE_MS=60000\n' > "$ROOT/etc/systemd/system/cc-update-commit.service.d/fault.conf"
+elif [[ -n $FAULT ]]; then
+  echo "unknown fault $FAULT" >&2; exit 2
+fi
 # Nothing on this box needs apt's timers or a writable /var/lib beyond the tmpfs mounts.
 rm -f "$ROOT"/etc/systemd/system/timers.target.wants/apt-* 2>/dev/null || true
 
