@@ -1,18 +1,18 @@
-// IVR cost: `npx tsx appliance/ivr/ivr-bench.ts [calls]`.
+// IVR cost: `npx tsx scripts/bench/ivr.ts [calls]`.
 // 1. Calls through the demo flow (welcome, main menu, submenu, queue: 6 events each) with the
 //    pure interpreter, against the reference in the same run: only zod-validating the same
 //    events at the edge, which every event pays anyway.
 // 2. Save-time validation of the demo flow and of a 300-node flow, against zod parsing alone.
 import { readFileSync } from 'node:fs';
-import { FlowSchema } from './flow-schema.ts';
-import { compileFlow, validateFlow } from './flow-validation.ts';
-import { IvrEventSchema, type IvrEventInput } from './ivr-events.ts';
-import { step } from './interpreter.ts';
-import { createSession } from './ivr-session.ts';
-import { flowOf, tts, type NodeInput } from './ivr-test-flows.ts';
+import { FlowSchema } from '../../appliance/ivr/flow-schema.ts';
+import { compileFlow, validateFlow } from '../../appliance/ivr/flow-validation.ts';
+import { IvrEventSchema, type IvrEventInput } from '../../appliance/ivr/ivr-events.ts';
+import { step } from '../../appliance/ivr/interpreter.ts';
+import { createSession } from '../../appliance/ivr/ivr-session.ts';
+import { flowOf, tts, type NodeInput } from '../../appliance/ivr/ivr-test-flows.ts';
 
 const calls = Number(process.argv[2] ?? 50_000);
-const demo: unknown = JSON.parse(readFileSync(new URL('./flows/demo.json', import.meta.url), 'utf8'));
+const demo: unknown = JSON.parse(readFileSync(new URL('../../appliance/ivr/flows/demo.json', import.meta.url), 'utf8'));
 const compiled = compileFlow(demo);
 const now = Date.parse('2025-01-06T10:00:00+08:00');
 
