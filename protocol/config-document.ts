@@ -4,6 +4,7 @@ import { SipConfigSchema } from '../appliance/sip/config.ts';
 import { AcdConfigSchema, parseAcdConfig } from '../appliance/acd/config.ts';
 import { CalendarSchema, FlowSchema, VariableName } from '../appliance/ivr/flow-schema.ts';
 import { validateFlow } from '../appliance/ivr/flow-validation.ts';
+import { DeskSectionSchema } from '../appliance/desk/desk-config.ts';
 
 /**
  * The appliance's whole configuration (the configuration twin's document): one versioned zod
@@ -120,6 +121,22 @@ export const configSections = {
   }),
   retention: section({ schema: RetentionPolicySchema, about: 'how long records are kept on the appliance' }),
   features: section({ schema: FeatureFlagsSchema, about: 'feature flags' }),
+  desk: section({
+    schema: DeskSectionSchema,
+    about: 'agent desk: agent logins (scrypt hashes), desk phones, wrap-up dispositions, outbound trunk group (appliance/desk)',
+    check: (desk, _raw, { doc }) => {
+      const agents = idsOf((doc.acd as { agents?: unknown } | undefined)?.agents, 'id');
+      const users = idsOf((doc.sip as { registrarUsers?: unknown } | undefined)?.registrarUsers, 'username');
+      const groups = idsOf((doc.sip as { trunkGroups?: unknown } | undefined)?.trunkGroups, 'id');
+      const issues: ConfigIssue[] = [];
+      desk.agents.forEach((a, i) => {
+        if (!agents.has(a.id)) issues.push({ path: `agents.${i}.id`, message: `unknown ACD agent ${a.id}` });
+        if (a.phone !== undefined && !users.has(a.phone)) issues.push({ path: `agents.${i}.phone`, message: `unknown registrar user ${a.phone}` });
+      });
+      if (desk.outboundTrunkGroup !== undefined && !groups.has(desk.outboundTrunkGroup)) issues.push({ path: 'outboundTrunkGroup', message: `unknown trunk group ${desk.outboundTrunkGroup}` });
+      return issues;
+    },
+  }),
 } as const;
 
 export type ConfigSectionName = keyof typeof configSections;
