@@ -5,6 +5,13 @@ import { topicFor, topicNames, type TopicName } from './topics.ts';
 
 const ref = { site: 'bj-01', device: 'cc-a' };
 const now = 1_790_000_000_000;
+const tele = (hardware: unknown) => ({ ts: now, bootId: 'b1', version: '1', uptimeS: 1, cpu: { cores: 2, usage: 0, load1: 0 }, memory: { totalBytes: 1, availableBytes: 1, processRssBytes: 1 }, disk: { path: '/', totalBytes: 1, freeBytes: 1 }, hardware });
+const figures = (over: Record<string, unknown> = {}) => ({
+  waiting: 2, longestWaitS: 41, agents: { loggedIn: 5, ready: 1, notReady: 1, ringing: 1, busy: 1, wrapUp: 1 },
+  today: { offered: 20, answered: 17, abandoned: 2, shortAbandons: 1, overflowed: 0 },
+  serviceLevel: { pct: 82.4, thresholdS: 20 }, asaS: 12.5, ahtS: 184, abandonPct: 10.5, ...over,
+});
+const metrics = (over: Record<string, unknown> = {}) => ({ ts: now, seq: 7, bootId: 'b1', queues: [{ id: 'sales', name: '销售', ...figures() }], totals: figures(), ...over });
 
 /** One valid and several invalid payloads per row: every topic's schema is exercised. */
 const samples: Record<TopicName, { good: unknown[]; bad: [unknown, RegExp][] }> = {
@@ -30,11 +37,35 @@ const samples: Record<TopicName, { good: unknown[]; bad: [unknown, RegExp][] }> 
         disk: { path: '/var/lib/cc', totalBytes: 1e11, freeBytes: 5e10 },
         trunks: [{ id: 'pstn-1', up: true, since: now }],
       },
+      {
+        ts: now, bootId: 'b1', version: '0.1.0', uptimeS: 1,
+        cpu: { cores: 2, usage: 0, load1: 0 },
+        memory: { totalBytes: 8e9, availableBytes: 4e9, processRssBytes: 9e7 },
+        disk: { path: '/var/lib/cc', totalBytes: 1e11, freeBytes: 5e10 },
+        hardware: {
+          board: 'cc-e1x2',
+          spans: [
+            { id: 1, type: 'E1', state: 'up', alarms: [], counters: { inUse: 3, bearer: 30 }, syncSource: true },
+            { id: 2, type: 'E1', state: 'down', alarms: ['los', 'lof'], counters: { inUse: 0, bearer: 30, bpv: 12, crc4: 3 }, label: 'PSTN R2' },
+          ],
+          ports: [
+            { id: 1, kind: 'fxs', hook: 'off-hook', alarms: [] },
+            { id: 5, kind: 'fxo', hook: 'ringing', alarms: [] },
+            { id: 6, kind: 'fxo', hook: 'unknown', alarms: ['no-battery'] },
+          ],
+        },
+      },
     ],
     bad: [
       [{ ts: now, bootId: 'b1', version: '1', uptimeS: 1, cpu: { cores: 2, usage: 1.5, load1: 0 }, memory: { totalBytes: 1, availableBytes: 1, processRssBytes: 1 }, disk: { path: '/', totalBytes: 1, freeBytes: 1 } }, /cpu\.usage/],
       [{ ts: now, bootId: 'b1', version: '1', uptimeS: 1 }, /cpu/],
       [{ ts: 'yesterday' }, /ts/],
+      [tele({ board: 'b', spans: [{ id: 1, type: 'E1', state: 'flapping', alarms: [], counters: { inUse: 0, bearer: 30 } }], ports: [] }), /hardware\.spans\.0\.state/],
+      [tele({ board: 'b', spans: [{ id: 1, type: 'E1', state: 'down', alarms: ['red'], counters: { inUse: 0, bearer: 30 } }], ports: [] }), /hardware\.spans\.0\.alarms/],
+      [tele({ board: 'b', spans: [{ id: 0, type: 'E1', state: 'up', alarms: [], counters: { inUse: 0, bearer: 30 } }], ports: [] }), /hardware\.spans\.0\.id/],
+      [tele({ board: 'b', spans: [], ports: [{ id: 1, kind: 'fxx', hook: 'on-hook', alarms: [] }] }), /hardware\.ports\.0\.kind/],
+      [tele({ board: 'b', spans: [], ports: [{ id: 1, kind: 'fxs', hook: 'sideways', alarms: [] }] }), /hardware\.ports\.0\.hook/],
+      [tele({ spans: [], ports: [] }), /hardware\.board/],
     ],
   },
   event: {
@@ -101,6 +132,21 @@ const samples: Record<TopicName, { good: unknown[]; bad: [unknown, RegExp][] }> 
       [{ kind: 'input', session: 'sess-0001', seq: -1, data: '' }, /seq/],
       [{ kind: 'resize', session: 'sess-0001', cols: 5000, rows: 40 }, /cols/],
       [{ kind: 'exec', session: 'sess-0001' }, /kind/],
+    ],
+  },
+  metrics: {
+    good: [
+      metrics(),
+      metrics({ queues: [], totals: figures({ serviceLevel: { pct: null, thresholdS: 20 }, asaS: null, ahtS: null, abandonPct: null }) }),
+    ],
+    bad: [
+      [metrics({ seq: -1 }), /seq/],
+      [metrics({ totals: figures({ serviceLevel: { pct: 120, thresholdS: 20 } }) }), /totals\.serviceLevel\.pct/],
+      [metrics({ queues: [{ id: '', name: 'x', ...figures() }] }), /queues\.0\.id/],
+      [metrics({ queues: [{ id: 'q', name: 'x', ...figures({ waiting: 1.5 }) }] }), /queues\.0\.waiting/],
+      [metrics({ totals: figures({ agents: { loggedIn: 1, ready: 1 } }) }), /totals\.agents\.notReady/],
+      [metrics({ totals: figures({ asaS: -3 }) }), /totals\.asaS/],
+      [metrics({ bootId: undefined }), /bootId/],
     ],
   },
   terminalOutput: {

@@ -25,6 +25,53 @@ export const DeviceState = z.object({
 });
 export type DeviceState = z.infer<typeof DeviceState>;
 
+/**
+ * Span alarms as G.775/T1.231 name them: `los` loss of signal, `lof` loss of frame (together
+ * the local red alarm), `ais` the blue alarm, `rai` remote alarm indication, which T1 calls
+ * the yellow alarm. Appliances send `rai`; `yellow` is accepted as its T1 name.
+ */
+export const SpanAlarmName = z.enum(['los', 'lof', 'ais', 'rai', 'yellow']);
+export type SpanAlarmName = z.infer<typeof SpanAlarmName>;
+
+export const SpanTelemetry = z.object({
+  /** The span number on the board (DAHDI span-N). */
+  id: z.number().int().min(1).max(64),
+  type: z.enum(['E1', 'T1']),
+  /** Down while any alarm stands: the span carries no calls. */
+  state: z.enum(['up', 'down']),
+  alarms: z.array(SpanAlarmName).max(5),
+  counters: z.object({
+    /** Bearer channels open by the signalling stack, and how many the span has. */
+    inUse: z.number().int().nonnegative(),
+    bearer: z.number().int().nonnegative(),
+    /** Line error counters where the driver exposes them (bipolar violations, CRC-4, frame errors). */
+    bpv: z.number().int().nonnegative().optional(),
+    crc4: z.number().int().nonnegative().optional(),
+    fas: z.number().int().nonnegative().optional(),
+  }),
+  syncSource: z.boolean().optional(),
+  label: z.string().max(64).optional(),
+});
+export type SpanTelemetry = z.infer<typeof SpanTelemetry>;
+
+export const PortTelemetry = z.object({
+  id: z.number().int().min(1).max(256),
+  kind: z.enum(['fxs', 'fxo']),
+  hook: z.enum(['on-hook', 'off-hook', 'ringing', 'unknown']),
+  /** `no-battery`: an FXO line without battery (unplugged, or cut by the exchange). */
+  alarms: z.array(z.enum(['no-battery'])).max(1),
+  label: z.string().max(64).optional(),
+});
+export type PortTelemetry = z.infer<typeof PortTelemetry>;
+
+export const HardwareTelemetry = z.object({
+  /** The board profile id (hardware/profiles). */
+  board: z.string().min(1).max(64),
+  spans: z.array(SpanTelemetry).max(32),
+  ports: z.array(PortTelemetry).max(64),
+});
+export type HardwareTelemetry = z.infer<typeof HardwareTelemetry>;
+
 export const Telemetry = z.object({
   ts: EpochMs,
   bootId: BootId,
@@ -43,6 +90,8 @@ export const Telemetry = z.object({
     .array(z.object({ id: z.string().max(64), up: z.boolean(), since: EpochMs, detail: z.string().max(256).optional() }))
     .max(256)
     .optional(),
+  /** E1/T1 spans and analog ports of the board's telephony cards, once the appliance has any. */
+  hardware: HardwareTelemetry.optional(),
 });
 export type Telemetry = z.infer<typeof Telemetry>;
 

@@ -49,6 +49,12 @@ describe('topic table', () => {
     for (const name of ['terminalInput', 'terminalOutput'] as const) assert.deepEqual(publishOptions(name), { qos: 1, retain: false });
   });
 
+  test('live metrics go from the device to the fleet at QoS 0 and are never retained', () => {
+    assert.deepEqual(publishOptions('metrics'), { qos: 0, retain: false });
+    assert.equal(topics.metrics.direction, 'device-to-fleet');
+    assert.equal(topicFor('metrics', ref), 'cc/v1/bj-01/cc-a/metrics');
+  });
+
   test('a filter puts + in place of every parameter left out', () => {
     assert.equal(filterFor('telemetry'), 'cc/v1/+/+/telemetry');
     assert.equal(filterFor('state', { site: 'bj-01' }), 'cc/v1/bj-01/+/state');

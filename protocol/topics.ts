@@ -3,6 +3,7 @@ import { CommandRequest, CommandResponse, DeviceEvent, DeviceState, Telemetry } 
 import { DesiredConfig, ReportedConfig } from './config-twin.ts';
 import { TerminalInput, TerminalOutput } from './terminal.ts';
 import { Id } from './ids.ts';
+import { LiveMetrics } from './metrics.ts';
 
 /** Every topic lives under this versioned root; a v2 contract would live beside it. */
 export const ROOT = 'cc/v1';
@@ -106,6 +107,14 @@ export const topics = {
     retain: false,
     schema: TerminalOutput,
     about: 'remote terminal: opened or refused, output, exit',
+  }),
+  metrics: spec({
+    pattern: '{site}/{device}/metrics',
+    direction: 'device-to-fleet',
+    qos: 0,
+    retain: false,
+    schema: LiveMetrics,
+    about: 'live ACD metrics per queue and for the appliance, every second; may be dropped, never retained',
   }),
 } as const;
 
