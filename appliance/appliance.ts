@@ -20,6 +20,7 @@ import { BundleInbox } from './config-twin/bundle-import.ts';
 import { TerminalService } from './terminal/terminal-service.ts';
 import { spawnNodePty } from './terminal/node-pty-spawner.ts';
 import type { Logger } from './log/logger.ts';
+import { startHardware, type HardwareLink } from './hardware-link/hardware-link.ts';
 
 /** The running version: the package's, which release tooling stamps. */
 export const APPLIANCE_VERSION: string = (
@@ -72,6 +73,7 @@ export async function startAppliance(config: ApplianceConfig, options: StartAppl
   inbox?.start();
 
   let fleetLink: FleetLink | undefined;
+  let hardware: HardwareLink | undefined;
   let terminal: TerminalService | undefined;
   let unlinkTwin: (() => void) | undefined;
   if (config.profile !== 'air-gapped' && config.fleet) {
@@ -84,7 +86,7 @@ export async function startAppliance(config: ApplianceConfig, options: StartAppl
       bootId,
       profile: config.profile,
       outbox,
-      telemetry: () => sampler.sample(),
+      telemetry: () => ({ ...sampler.sample(), ...(hardware?.telemetry() ? { hardware: hardware.telemetry() } : {}) }),
       telemetryIntervalMs: config.fleet.telemetryIntervalS * 1000,
       keepaliveS: config.fleet.keepaliveS,
       log: log.child('fleet-link'),
@@ -132,6 +134,8 @@ export async function startAppliance(config: ApplianceConfig, options: StartAppl
   } else {
     log.info('air-gapped profile: no fleet link; configuration comes from offline bundles and local edits');
   }
+  // Span and port state go into the telemetry above, alarms to the fleet as QoS 1 events.
+  if (config.hardware) hardware = await startHardware({ config: config.hardware, emitEvent: fleetLink && ((e) => fleetLink!.emitEvent(e)), log: log.child('hardware') });
   log.info('appliance started', { version, bootId, dataDir: config.dataDir, profile: config.profile, configVersion: twin.running.version });
 
   return {
@@ -142,6 +146,7 @@ export async function startAppliance(config: ApplianceConfig, options: StartAppl
     logs,
     async stop() {
       terminal?.closeAll('shutdown');
+      hardware?.stop();
       await inbox?.stop();
       unlinkTwin?.();
       await fleetLink?.stop();

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { HardwareConfig } from '../hardware-link/hardware-config.ts';
 import { DeviceId, SiteId } from '../../protocol/ids.ts';
 import { describeIssues } from '../../protocol/decode.ts';
 
@@ -52,6 +53,8 @@ export const ApplianceConfig = z
         keepaliveS: z.number().int().min(1).max(3600).default(30),
       })
       .optional(),
+    /** Telephony cards (E1/T1 spans, FXS/FXO ports): board profile, simulated or read from Linux. */
+    hardware: HardwareConfig.optional(),
     logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   })
   .refine((c) => c.profile === 'air-gapped' || c.fleet !== undefined, {
