@@ -80,8 +80,6 @@ export interface PushResult {
   group: string;
   pushed: Array<{ site: string; device: string; version: number; hash: string }>;
   unchanged: number;
-  /** Pushed although the fleet's checks expect a refusal; the devices will say why. */
-  expectedRefusals: number;
 }
 
 const keyOf = brokerUsername;
@@ -198,10 +196,28 @@ export class ConfigService {
   render(ref: DeviceRef): RenderedConfig | undefined {
     const groupId = this.groupOf(ref);
     if (!groupId) return undefined;
-    const group = this.group(groupId);
-    const config = mergeConfig(group.template, this.override(ref)?.patch ?? {}) as Record<string, unknown>;
+    const { config, hash } = this.#renderWith(this.group(groupId), ref);
     const validation = validateConfigDocument(config);
-    return { group: groupId, config, hash: configHash(config), issues: validation.ok ? [] : validation.issues };
+    return { group: groupId, config, hash, issues: validation.ok ? [] : validation.issues };
+  }
+
+  #renderWith(group: DeviceGroup, ref: DeviceRef): { config: Record<string, unknown>; hash: string } {
+    const config = mergeConfig(group.template, this.override(ref)?.patch ?? {}) as Record<string, unknown>;
+    return { config, hash: configHash(config) };
+  }
+
+  /** Every member rendered (not validated): what a push sends, and what its plan id names. */
+  #renderMembers(groupId: string): { group: DeviceGroup; planId: string; members: Array<{ row: DeviceConfigRow; ref: DeviceRef; config: Record<string, unknown>; hash: string }> } {
+    const group = this.group(groupId);
+    const members = this.members(groupId).map((row) => {
+      const ref = { site: row.site, device: row.device };
+      return { row, ref, ...this.#renderWith(group, ref) };
+    });
+    const planId = createHash('sha256')
+      .update(JSON.stringify([group.id, members.map((m) => [m.ref.site, m.ref.device, m.hash])]))
+      .digest('hex')
+      .slice(0, 32);
+    return { group, planId, members };
   }
 
   deviceRow(view: DeviceView): DeviceConfigRow {
@@ -216,28 +232,22 @@ export class ConfigService {
     return this.#registry.list().filter((v) => members[keyOf(v)] === groupId).map((v) => this.deviceRow(v));
   }
 
-  /** What pushing the group now would do to each member. */
+  /** What pushing the group now would do to each member, with the fleet's copy of the device checks. */
   preview(groupId: string): Plan {
-    const group = this.group(groupId);
-    const devices: PlanDevice[] = [];
-    for (const row of this.members(groupId)) {
-      const ref = { site: row.site, device: row.device };
-      const rendered = this.render(ref)!;
+    const { group, planId, members } = this.#renderMembers(groupId);
+    const devices = members.map(({ row, ref, config, hash }): PlanDevice => {
+      const validation = validateConfigDocument(config);
       const base = this.#diffBase(ref, row);
-      devices.push({
+      return {
         ...row,
         nextVersion: this.#nextVersion(ref),
-        hash: rendered.hash,
-        unchanged: row.desired?.hash === rendered.hash,
-        issues: rendered.issues,
-        changes: diffConfig(base.config, rendered.config),
+        hash,
+        unchanged: row.desired?.hash === hash,
+        issues: validation.ok ? [] : validation.issues,
+        changes: diffConfig(base.config, config),
         diffBase: { version: base.version, kind: base.kind },
-      });
-    }
-    const planId = createHash('sha256')
-      .update(JSON.stringify([group.id, devices.map((d) => [d.site, d.device, d.hash])]))
-      .digest('hex')
-      .slice(0, 32);
+      };
+    });
     return { group: group.id, revision: group.revision, planId, devices };
   }
 
@@ -253,23 +263,19 @@ export class ConfigService {
   }
 
   async #push(groupId: string, planId: string, by: string): Promise<PushResult> {
-    const plan = this.preview(groupId);
-    if (plan.planId !== planId) throw new PlanChangedError('the group, its members or their overrides changed since the preview: preview again');
+    const current = this.#renderMembers(groupId);
+    if (current.planId !== planId) throw new PlanChangedError('the group, its members or their overrides changed since the preview: preview again');
     const issuedAt = this.#now();
-    const entries = plan.devices
-      .filter((d) => !d.unchanged)
-      .map((d) => {
-        const ref = { site: d.site, device: d.device };
-        return { ref, version: d.nextVersion, hash: d.hash, config: this.render(ref)!.config, issuedAt, by, via: 'mqtt' as const, group: groupId };
-      });
+    const entries = current.members
+      .filter((m) => m.row.desired?.hash !== m.hash)
+      .map((m) => ({ ref: m.ref, version: this.#nextVersion(m.ref), hash: m.hash, config: m.config, issuedAt, by, via: 'mqtt' as const, group: groupId }));
     this.#store.addDesired(entries);
     await Promise.all(entries.map((e) => this.#publish(e.ref, { version: e.version, issuedAt, by, hash: e.hash, config: e.config })));
     this.#log.info('configuration pushed', { group: groupId, devices: entries.length, by });
     return {
       group: groupId,
       pushed: entries.map((e) => ({ ...e.ref, version: e.version, hash: e.hash })),
-      unchanged: plan.devices.length - entries.length,
-      expectedRefusals: plan.devices.filter((d) => !d.unchanged && d.issues.length > 0).length,
+      unchanged: current.members.length - entries.length,
     };
   }
 

@@ -104,7 +104,7 @@ export function configRoutes({ config }: { config: ConfigService }): ApiRoute[] 
       body: Push,
       handler: async (c, { params, body }) => {
         const result = await config.push(params.id, body.planId, c.get('auth').user.username);
-        auditDetails(c, { planId: body.planId, pushed: result.pushed.map((p) => `${p.site}/${p.device}@${p.version}`).slice(0, 200), unchanged: result.unchanged, expectedRefusals: result.expectedRefusals });
+        auditDetails(c, { planId: body.planId, pushed: result.pushed.map((p) => `${p.site}/${p.device}@${p.version}`).slice(0, 200), unchanged: result.unchanged });
         return c.json(result);
       },
     }),
