@@ -161,6 +161,32 @@ const samples: Record<TopicName, { good: unknown[]; bad: [unknown, RegExp][] }> 
       [{ kind: 'exit', session: 'sess-0001', reason: 'bored' }, /reason/],
     ],
   },
+  updateDesired: {
+    good: [
+      { kind: 'install', campaign: 'fw-1-2-0', version: '1.2.0', url: 'http://fleet.example:8081/bundles/fw-1-2-0/bj-01/cc-a', token: 't'.repeat(43), sha256: 'a'.repeat(64), size: 123456, drainFirst: true, issuedAt: now, by: 'ops', window: { start: '02:00', end: '05:00', utcOffsetMinutes: 480, days: [0, 6] } },
+      { kind: 'none', campaign: 'fw-1-2-0', issuedAt: now, reason: 'campaign aborted' },
+    ],
+    bad: [
+      [{ kind: 'install', campaign: 'fw', version: '1.2.0', url: 'ftp://x/y', token: 't'.repeat(43), sha256: 'a'.repeat(64), size: 1, drainFirst: false, issuedAt: now }, /url/],
+      [{ kind: 'install', campaign: 'fw', version: 'latest', url: 'http://x/y', token: 't'.repeat(43), sha256: 'a'.repeat(64), size: 1, drainFirst: false, issuedAt: now }, /version/],
+      [{ kind: 'install', campaign: 'fw', version: '1.0.0', url: 'http://x/y', token: 't'.repeat(43), sha256: 'a'.repeat(64), size: 0, drainFirst: false, issuedAt: now }, /size/],
+      [{ kind: 'install', campaign: 'fw', version: '1.0.0', url: 'http://x/y', token: 't'.repeat(43), sha256: 'a'.repeat(64), size: 1, drainFirst: false, issuedAt: now, window: { start: '2:00', end: '05:00', utcOffsetMinutes: 480 } }, /window\.start/],
+      [{ kind: 'reboot', issuedAt: now }, /kind/],
+    ],
+  },
+  updateStatus: {
+    good: [
+      { ts: now, state: 'idle', installedVersion: '1.1.0' },
+      { ts: now, state: 'downloading', campaign: 'fw-1-2-0', version: '1.2.0', installedVersion: '1.1.0', progress: { received: 1000, total: 123456 } },
+      { ts: now, state: 'draining', campaign: 'fw-1-2-0', version: '1.2.0', installedVersion: '1.1.0', activeCalls: 3 },
+      { ts: now, state: 'rolled-back', campaign: 'fw-1-2-0', version: '1.2.0', installedVersion: '1.1.0', code: 'health-check', reason: 'sip listening: no answer' },
+    ],
+    bad: [
+      [{ ts: now, state: 'done', installedVersion: '1.1.0' }, /state/],
+      [{ ts: now, state: 'idle' }, /installedVersion/],
+      [{ ts: now, state: 'downloading', installedVersion: '1.1.0', progress: { received: -1 } }, /progress\.received/],
+    ],
+  },
 };
 
 describe('decode', () => {

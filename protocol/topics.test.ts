@@ -55,6 +55,13 @@ describe('topic table', () => {
     assert.equal(topicFor('metrics', ref), 'cc/v1/bj-01/cc-a/metrics');
   });
 
+  test('update jobs and update status are retained QoS 1 documents, one in each direction', () => {
+    assert.deepEqual(publishOptions('updateDesired'), { qos: 1, retain: true });
+    assert.deepEqual(publishOptions('updateStatus'), { qos: 1, retain: true });
+    assert.equal(topics.updateDesired.direction, 'fleet-to-device');
+    assert.equal(topics.updateStatus.direction, 'device-to-fleet');
+  });
+
   test('a filter puts + in place of every parameter left out', () => {
     assert.equal(filterFor('telemetry'), 'cc/v1/+/+/telemetry');
     assert.equal(filterFor('state', { site: 'bj-01' }), 'cc/v1/bj-01/+/state');

@@ -4,6 +4,7 @@ import { DesiredConfig, ReportedConfig } from './config-twin.ts';
 import { TerminalInput, TerminalOutput } from './terminal.ts';
 import { Id } from './ids.ts';
 import { LiveMetrics } from './metrics.ts';
+import { UpdateDesired, UpdateStatus } from './update-job.ts';
 
 /** Every topic lives under this versioned root; a v2 contract would live beside it. */
 export const ROOT = 'cc/v1';
@@ -115,6 +116,22 @@ export const topics = {
     retain: false,
     schema: LiveMetrics,
     about: 'live ACD metrics per queue and for the appliance, every second; may be dropped, never retained',
+  }),
+  updateDesired: spec({
+    pattern: '{site}/{device}/update/desired',
+    direction: 'fleet-to-device',
+    qos: 1,
+    retain: true,
+    schema: UpdateDesired,
+    about: 'the update job a rollout campaign wants this device to run (bundle URL, per-device token, window, drain first), or none: retained',
+  }),
+  updateStatus: spec({
+    pattern: '{site}/{device}/update/status',
+    direction: 'device-to-fleet',
+    qos: 1,
+    retain: true,
+    schema: UpdateStatus,
+    about: 'how far the device got with its update job: waiting, draining, downloading, installing, rebooting, committed, rolled back or failed',
   }),
 } as const;
 
