@@ -25,6 +25,7 @@ import { ConfigStore, FleetConfigDoc, emptyFleetConfigDoc } from './config/confi
 import { ConfigService } from './config/config-service.ts';
 import { BundleSigner } from './config/bundle-signer.ts';
 import { TerminalRelay, type TerminalLimits } from './terminal/terminal-relay.ts';
+import { MetricsStore } from './metrics/metrics-store.ts';
 
 export type FleetBrokerOptions =
   | { kind: 'embedded'; port: number; host?: string }
@@ -56,6 +57,7 @@ export interface Fleet {
   readonly config: ConfigService;
   readonly audit: AuditLog;
   readonly terminals: TerminalRelay;
+  readonly metrics: MetricsStore;
   readonly users: UserStore;
   readonly broker: EmbeddedBroker | undefined;
   restartBroker(): Promise<void>;
@@ -108,12 +110,16 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   // Events are stored in group commits; each message's promise resolves after its COMMIT,
   // and only then does the broker acknowledge it to the device.
   const eventWriter = new BatchWriter(events.db);
+  // Live metrics stay in memory (a sample a second per device); a removed device's go with it.
+  const metrics = new MetricsStore();
+  registry.changes$.subscribe((v) => v.removed && metrics.remove(v));
   let hooked: FleetIngest | undefined;
   const sinks: IngestSinks = {
     state: (ref, state, at) => void registry.applyState(ref, state, at),
     telemetry: (ref, telemetry, at) => void registry.applyTelemetry(ref, telemetry, at),
     event: (ref, event, at) => (registry.get(ref) ? eventWriter.run(() => events.insert(ref, event, at)) : 'unknown-device'),
     configReported: (ref, reported, at) => config.onReported(ref, reported, at),
+    metrics: (ref, sample, at) => void (registry.get(ref) && metrics.apply(ref, sample, at)),
   };
 
   // The fleet reaches its embedded broker as an ordinary MQTT client too (to send commands),
@@ -189,6 +195,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     config,
     commands,
     terminals,
+    metrics,
     stats: () => ({ ingest: flatten(ingest.counters), broker: broker ? { ...broker.counters } : {}, registry: { ...registry.stats() } }),
     onError: (err, c) => log.error('console request failed', { path: c.req.path, error: (err as Error).stack }),
   });
@@ -208,6 +215,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     config,
     audit,
     terminals,
+    metrics,
     users,
     get broker() {
       return broker;

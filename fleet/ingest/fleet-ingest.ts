@@ -6,6 +6,7 @@ import type { DeviceRef } from '../../protocol/ids.ts';
 import type { CommandResponse, DeviceEvent, DeviceState, Telemetry } from '../../protocol/schemas.ts';
 import type { ReportedConfig } from '../../protocol/config-twin.ts';
 import type { TerminalOutput } from '../../protocol/terminal.ts';
+import type { LiveMetrics } from '../../protocol/metrics.ts';
 import { silentLogger, type Logger } from '../../appliance/log/logger.ts';
 
 /** Where decoded device traffic goes: the registry and the event store, wired in main. */
@@ -16,6 +17,8 @@ export interface IngestSinks {
   event(ref: DeviceRef, event: DeviceEvent, receivedAt: number): unknown;
   /** The device's retained configuration report. */
   configReported?(ref: DeviceRef, reported: ReportedConfig, receivedAt: number): void;
+  /** Live ACD metrics, a sample a second (QoS 0): kept in memory for wallboards. */
+  metrics?(ref: DeviceRef, metrics: LiveMetrics, receivedAt: number): void;
 }
 
 export interface FleetIngestOptions {
@@ -158,6 +161,9 @@ export class FleetIngest extends EventEmitter<FleetIngestEvents> {
           break;
         case 'terminalOutput':
           this.emit('terminal', ref, p.caller ?? '', decoded.payload);
+          break;
+        case 'metrics':
+          this.options.sinks.metrics?.(ref, decoded.payload, now);
           break;
         case 'commandRequest':
         case 'configDesired':

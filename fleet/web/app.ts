@@ -20,6 +20,8 @@ import { deviceRoutes } from './routes/device-routes.ts';
 import { configRoutes } from './routes/config-routes.ts';
 import { operationRoutes, type OperationRouteDeps } from './routes/operation-routes.ts';
 import { adminRoutes } from './routes/admin-routes.ts';
+import { metricsRoutes } from './routes/metrics-routes.ts';
+import { MetricsStore } from '../metrics/metrics-store.ts';
 
 export interface FleetAppDeps {
   registry: Pick<DeviceRegistry, 'list' | 'get' | 'createDevice' | 'removeDevice' | 'rotateSecret' | 'changes$'>;
@@ -29,6 +31,8 @@ export interface FleetAppDeps {
   config: ConfigService;
   commands: OperationRouteDeps['commands'];
   terminals: TerminalRelay;
+  /** Live metrics from the appliances, for wallboards; an empty store when absent. */
+  metrics?: MetricsStore;
   /** Ingest, broker and registry counters for `GET /api/stats`. */
   stats: () => Record<string, number | Record<string, number>>;
   /** Folder of the browser files; defaults to `fleet/ui/`. */
@@ -119,6 +123,7 @@ export function createFleetApp(deps: FleetAppDeps): Hono<FleetEnv> {
     return asset ? serve(c, asset) : c.json({ error: 'not-found' }, 404);
   });
   app.get('/', (c) => page(c, 'index.html'));
+  app.get('/wallboard', (c) => page(c, 'wallboard.html'));
   for (const name of ['config', 'audit', 'users', 'terminal']) app.get(`/${name}`, (c) => page(c, `${name}.html`));
 
   // --- the REST API, one table ---
@@ -128,6 +133,7 @@ export function createFleetApp(deps: FleetAppDeps): Hono<FleetEnv> {
     ...configRoutes({ config: deps.config }),
     ...operationRoutes({ registry: deps.registry, commands: deps.commands, terminals: deps.terminals, clientIp }),
     ...adminRoutes({ auth, audit: deps.audit }),
+    ...metricsRoutes({ metrics: deps.metrics ?? new MetricsStore(), registry: deps.registry, auth, live: { heartbeatMs: deps.live?.heartbeatMs ?? 15_000, coalesceMs: deps.live?.coalesceMs ?? 250 } }),
   ];
   let document: Record<string, unknown> | undefined;
   routes.push(

@@ -3,9 +3,11 @@ import { streamSSE } from 'hono/streaming';
 import type { Observable } from 'rxjs';
 import type { DeviceView } from '../registry/device-registry.ts';
 
-export interface LiveStreamOptions {
-  list: () => DeviceView[];
-  changes$: Observable<DeviceView>;
+export interface LiveStreamOptions<T extends { site: string; device: string } = DeviceView> {
+  list: () => T[];
+  changes$: Observable<T>;
+  /** The event name of each change; `device` by default (the wallboard's stream uses `metrics`). */
+  event?: string;
   /** False once the viewer's session has ended: the stream closes. */
   stillAuthorised: () => boolean;
   /** A comment line this often keeps proxies from closing an idle stream. */
@@ -20,9 +22,9 @@ export interface LiveStreamOptions {
  * Changes wait in a map keyed by device, so a slow browser gets the latest state of each
  * device rather than an ever-growing queue.
  */
-export function liveStream(c: Context, options: LiveStreamOptions): Response {
+export function liveStream<T extends { site: string; device: string } = DeviceView>(c: Context, options: LiveStreamOptions<T>): Response {
   return streamSSE(c, async (stream) => {
-    const pending = new Map<string, DeviceView>();
+    const pending = new Map<string, T>();
     let wake: (() => void) | undefined;
     const poke = () => {
       const w = wake;
@@ -65,7 +67,7 @@ export function liveStream(c: Context, options: LiveStreamOptions): Response {
         if (options.coalesceMs > 0) await new Promise((r) => setTimeout(r, options.coalesceMs));
         const batch = [...pending.values()];
         pending.clear();
-        for (const view of batch) await stream.writeSSE({ event: 'device', data: JSON.stringify(view) });
+        for (const view of batch) await stream.writeSSE({ event: options.event ?? 'device', data: JSON.stringify(view) });
       }
     } finally {
       subscription.unsubscribe();
