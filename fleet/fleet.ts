@@ -26,6 +26,10 @@ import { ConfigService } from './config/config-service.ts';
 import { BundleSigner } from './config/bundle-signer.ts';
 import { TerminalRelay, type TerminalLimits } from './terminal/terminal-relay.ts';
 import { MetricsStore } from './metrics/metrics-store.ts';
+import { RolloutDoc, RolloutStore, emptyRolloutDoc } from './rollouts/rollout-store.ts';
+import { RolloutService } from './rollouts/rollout-service.ts';
+import { BundleServer } from './rollouts/bundle-server.ts';
+import { trustedKeysFromPems } from '../appliance/updater/bundle-signing.ts';
 
 export type FleetBrokerOptions =
   | { kind: 'embedded'; port: number; host?: string }
@@ -44,6 +48,8 @@ export interface FleetOptions {
   registryFlushIntervalMs?: number;
   deviceSecretScrypt?: ScryptParams;
   terminalLimits?: Partial<TerminalLimits>;
+  /** Rollouts: where devices download bundles (its own port, apart from the console) and the keys bundles must be signed with. */
+  updates?: { port?: number; host?: string; publicUrl?: string; trustedKeys?: string[] };
   log?: Logger;
 }
 
@@ -58,6 +64,9 @@ export interface Fleet {
   readonly audit: AuditLog;
   readonly terminals: TerminalRelay;
   readonly metrics: MetricsStore;
+  readonly rollouts: RolloutService;
+  /** Base URL of the bundle server devices download from. */
+  readonly updatesUrl: string;
   readonly users: UserStore;
   readonly broker: EmbeddedBroker | undefined;
   restartBroker(): Promise<void>;
@@ -106,6 +115,17 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       publisher.mqtt.publish(topicFor(name, ref as never), encode(name, payload), publishOptions(name), (err) => (err ? reject(err) : resolve()));
     });
   const config = new ConfigService({ store: configStore, registry, signer, publish: (ref, desired) => publish('configDesired', ref, desired), log: log.child('config') });
+  let bundleServer: BundleServer | undefined;
+  const rollouts = new RolloutService({
+    store: await RolloutStore.open({ db: new Low<RolloutDoc>(new FsyncJsonFile(join(options.dataDir, 'rollouts.json'), { schema: RolloutDoc }), emptyRolloutDoc()), onError: (err) => log.error('rollout write failed', { error: (err as Error).message }) }),
+    bundleDir: join(options.dataDir, 'bundles'),
+    trustedKeys: trustedKeysFromPems(options.updates?.trustedKeys ?? []),
+    groupMembers: (group) => (config.group(group), config.members(group).map((m) => ({ site: m.site, device: m.device }))),
+    publish: (ref, desired) => publish('updateDesired', ref, desired),
+    downloadBase: () => options.updates?.publicUrl ?? bundleServer?.url ?? '',
+    log: log.child('rollouts'),
+  });
+  bundleServer = await BundleServer.start({ port: options.updates?.port ?? 0, ...(options.updates?.host ? { host: options.updates.host } : {}), resolve: (c, ref, token) => rollouts.resolveDownload(c, ref, token), log: log.child('bundles') });
 
   // Events are stored in group commits; each message's promise resolves after its COMMIT,
   // and only then does the broker acknowledge it to the device.
@@ -120,6 +140,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     event: (ref, event, at) => (registry.get(ref) ? eventWriter.run(() => events.insert(ref, event, at)) : 'unknown-device'),
     configReported: (ref, reported, at) => config.onReported(ref, reported, at),
     metrics: (ref, sample, at) => void (registry.get(ref) && metrics.apply(ref, sample, at)),
+    updateStatus: (ref, status) => rollouts.onStatus(ref, status),
   };
 
   // The fleet reaches its embedded broker as an ordinary MQTT client too (to send commands),
@@ -182,6 +203,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       (n) => n && log.info('desired configurations published again', { devices: n }),
       (err: Error) => log.error('publishing desired configurations failed', { error: err.message }),
     );
+    rollouts.republish().catch((err: Error) => log.error('publishing update jobs failed', { error: err.message }));
   });
   await ingest.start();
   hooked = ingest;
@@ -196,6 +218,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     commands,
     terminals,
     metrics,
+    rollouts,
     stats: () => ({ ingest: flatten(ingest.counters), broker: broker ? { ...broker.counters } : {}, registry: { ...registry.stats() } }),
     onError: (err, c) => log.error('console request failed', { path: c.req.path, error: (err as Error).stack }),
   });
@@ -216,6 +239,8 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     audit,
     terminals,
     metrics,
+    rollouts,
+    updatesUrl: bundleServer.url,
     users,
     get broker() {
       return broker;
@@ -240,6 +265,8 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       events.close();
       audit.close();
       await configStore.close();
+      await bundleServer?.close();
+      await rollouts.close();
     },
   };
 }

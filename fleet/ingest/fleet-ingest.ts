@@ -7,6 +7,7 @@ import type { CommandResponse, DeviceEvent, DeviceState, Telemetry } from '../..
 import type { ReportedConfig } from '../../protocol/config-twin.ts';
 import type { TerminalOutput } from '../../protocol/terminal.ts';
 import type { LiveMetrics } from '../../protocol/metrics.ts';
+import type { UpdateStatus } from '../../protocol/update-job.ts';
 import { silentLogger, type Logger } from '../../appliance/log/logger.ts';
 
 /** Where decoded device traffic goes: the registry and the event store, wired in main. */
@@ -19,6 +20,8 @@ export interface IngestSinks {
   configReported?(ref: DeviceRef, reported: ReportedConfig, receivedAt: number): void;
   /** Live ACD metrics, a sample a second (QoS 0): kept in memory for wallboards. */
   metrics?(ref: DeviceRef, metrics: LiveMetrics, receivedAt: number): void;
+  /** The device's retained update status (rollout campaigns). */
+  updateStatus?(ref: DeviceRef, status: UpdateStatus, receivedAt: number): void;
 }
 
 export interface FleetIngestOptions {
@@ -165,9 +168,13 @@ export class FleetIngest extends EventEmitter<FleetIngestEvents> {
         case 'metrics':
           this.options.sinks.metrics?.(ref, decoded.payload, now);
           break;
+        case 'updateStatus':
+          this.options.sinks.updateStatus?.(ref, decoded.payload, now);
+          break;
         case 'commandRequest':
         case 'configDesired':
         case 'terminalInput':
+        case 'updateDesired':
           return; // our own messages echo back only on a misconfigured broker
       }
       this.counters.accepted++;

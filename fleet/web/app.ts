@@ -18,6 +18,8 @@ import { loadUiAssets, type UiAsset } from './ui-assets.ts';
 import { sessionRoutes } from './routes/session-routes.ts';
 import { deviceRoutes } from './routes/device-routes.ts';
 import { configRoutes } from './routes/config-routes.ts';
+import { BUNDLE_UPLOAD_PATH, rolloutRoutes } from './routes/rollout-routes.ts';
+import type { RolloutService } from '../rollouts/rollout-service.ts';
 import { operationRoutes, type OperationRouteDeps } from './routes/operation-routes.ts';
 import { adminRoutes } from './routes/admin-routes.ts';
 import { metricsRoutes } from './routes/metrics-routes.ts';
@@ -33,6 +35,8 @@ export interface FleetAppDeps {
   terminals: TerminalRelay;
   /** Live metrics from the appliances, for wallboards; an empty store when absent. */
   metrics?: MetricsStore;
+  /** Rollout campaigns; without it their routes answer 503. */
+  rollouts?: RolloutService;
   /** Ingest, broker and registry counters for `GET /api/stats`. */
   stats: () => Record<string, number | Record<string, number>>;
   /** Folder of the browser files; defaults to `fleet/ui/`. */
@@ -96,7 +100,9 @@ export function createFleetApp(deps: FleetAppDeps): Hono<FleetEnv> {
     c.header('Referrer-Policy', 'no-referrer');
     if (c.req.path.startsWith('/api/') && !c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store');
   });
-  app.use('/api/*', bodyLimit({ maxSize: HARD_BODY_LIMIT, onError: (c) => c.json({ error: 'too-large', message: `bodies are limited to ${HARD_BODY_LIMIT} bytes` }, 413) }));
+  const hardLimit = bodyLimit({ maxSize: HARD_BODY_LIMIT, onError: (c) => c.json({ error: 'too-large', message: `bodies are limited to ${HARD_BODY_LIMIT} bytes` }, 413) });
+  // Bundle uploads (system images) are streamed to disk under their route's own, larger limit.
+  app.use('/api/*', (c, next) => (c.req.path === BUNDLE_UPLOAD_PATH ? next() : hardLimit(c, next)));
   app.use('*', requestAuth({ auth, passivePaths: new Set(['/api/live']) }));
 
   app.onError((err, c) => {
@@ -124,13 +130,14 @@ export function createFleetApp(deps: FleetAppDeps): Hono<FleetEnv> {
   });
   app.get('/', (c) => page(c, 'index.html'));
   app.get('/wallboard', (c) => page(c, 'wallboard.html'));
-  for (const name of ['config', 'audit', 'users', 'terminal']) app.get(`/${name}`, (c) => page(c, `${name}.html`));
+  for (const name of ['config', 'audit', 'users', 'terminal', 'rollouts']) app.get(`/${name}`, (c) => page(c, `${name}.html`));
 
   // --- the REST API, one table ---
   const routes: ApiRoute[] = [
     ...sessionRoutes({ auth, clientIp, isHttps }),
     ...deviceRoutes({ registry: deps.registry, events: deps.events, auth, stats: deps.stats, live: { heartbeatMs: deps.live?.heartbeatMs ?? 15_000, coalesceMs: deps.live?.coalesceMs ?? 250 } }),
     ...configRoutes({ config: deps.config }),
+    ...rolloutRoutes({ rollouts: deps.rollouts }),
     ...operationRoutes({ registry: deps.registry, commands: deps.commands, terminals: deps.terminals, clientIp }),
     ...adminRoutes({ auth, audit: deps.audit }),
     ...metricsRoutes({ metrics: deps.metrics ?? new MetricsStore(), registry: deps.registry, auth, live: { heartbeatMs: deps.live?.heartbeatMs ?? 15_000, coalesceMs: deps.live?.coalesceMs ?? 250 } }),
