@@ -4,6 +4,47 @@ import { HardwareConfig } from '../hardware-link/hardware-config.ts';
 import { DeviceId, SiteId } from '../../protocol/ids.ts';
 import { describeIssues } from '../../protocol/decode.ts';
 
+/** A user made on first start (later changes on the appliance win): demo agents, the first admin. */
+export const WebSeedUser = z
+  .object({
+    username: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/),
+    role: z.enum(['agent', 'supervisor', 'admin']),
+    /** The ACD agent id this user takes calls as; defaults to the user name. */
+    agentId: z.string().min(1).max(64).optional(),
+    displayName: z.string().max(100).optional(),
+    /** Plain (demo, first boot) or an scrypt hash as fleet/auth/password-hash.ts writes it. */
+    password: z.string().min(8).max(256).optional(),
+    passwordHash: z.string().startsWith('scrypt$').optional(),
+  })
+  .refine((u) => (u.password === undefined) !== (u.passwordHash === undefined), { message: 'give exactly one of password or passwordHash' });
+
+/**
+ * The appliance's web server. Browsers allow the softphone's microphone only in a secure
+ * context: http://localhost is one, a LAN address is not, so LAN agents need HTTPS. The
+ * default makes a self-signed certificate on the data partition (agents' PCs trust it once);
+ * `files` uses the site's own; `off` is for localhost or behind a TLS-terminating proxy.
+ */
+export const WebConfig = z.object({
+  host: z.string().min(1).default('0.0.0.0'),
+  port: z.number().int().min(0).max(65_535).default(8443),
+  tls: z
+    .object({
+      mode: z.enum(['off', 'self-signed', 'files']).default('self-signed'),
+      /** Extra names and addresses the self-signed certificate covers (the box's LAN address). */
+      hosts: z.array(z.string().min(1).max(253)).max(32).default([]),
+      certFile: z.string().min(1).optional(),
+      keyFile: z.string().min(1).optional(),
+    })
+    .refine((t) => t.mode !== 'files' || (t.certFile !== undefined && t.keyFile !== undefined), { message: 'tls mode files needs certFile and keyFile' })
+    .default({ mode: 'self-signed', hosts: [] }),
+  users: z.array(WebSeedUser).max(1000).default([]),
+  /** Agents idle this long are logged out of the web session (not of the ACD). */
+  sessionIdleMinutes: z.number().int().min(5).max(24 * 60).default(60),
+  /** Believe x-forwarded-proto/-for: only behind a reverse proxy that sets them. */
+  trustProxy: z.boolean().default(false),
+});
+export type WebConfig = z.infer<typeof WebConfig>;
+
 /**
  * The appliance's boot configuration: who it is, where its data lives and how it reaches the
  * fleet. (What it does — trunks, queues, flows — is the configuration twin of a later issue.)
@@ -56,6 +97,8 @@ export const ApplianceConfig = z
     /** Telephony cards (E1/T1 spans, FXS/FXO ports): board profile, simulated or read from Linux. */
     hardware: HardwareConfig.optional(),
     logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    /** The agent desktop, local wallboard and admin pages; no web server when absent. */
+    web: WebConfig.optional(),
   })
   .refine((c) => c.profile === 'air-gapped' || c.fleet !== undefined, {
     message: 'a connected appliance needs a fleet section (or set profile to air-gapped)',

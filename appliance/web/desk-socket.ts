@@ -1,0 +1,188 @@
+// The agent desktop's WebSocket (`/api/desk/ws`): requests from the browser to the desk and
+// the desk's events for that agent back. A WebSocket upgrade carries no CSRF header, so the
+// upgrade needs the session cookie (SameSite=Strict) AND an Origin equal to the page's own
+// (RFC 6455 §10.2: servers must check Origin against cross-site use).
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { describeIssues } from '../../protocol/decode.ts';
+import type { AgentDeskEvents } from '../desk/desk-types.ts';
+import type { Logger } from '../log/logger.ts';
+import { DESK_EVENT_NAMES, DeskEnvelope, DeskRequest, dispatchDeskRequest, type DeskEventName, type DeskPort } from './desk-protocol.ts';
+import type { WebAuth, WebAuthContext } from './web-auth.ts';
+import { agentIdOf } from './web-users.ts';
+import { SESSION_COOKIE } from './web-request-auth.ts';
+
+export const DESK_SOCKET_PATH = '/api/desk/ws';
+
+export interface DeskSocketOptions {
+  desk: DeskPort;
+  auth: WebAuth;
+  log?: Logger;
+  /** Largest message accepted from a browser. */
+  maxPayloadBytes?: number;
+  /** Ping period; a connection that missed a pong by the next one is closed. */
+  heartbeatMs?: number;
+  /** Requests accepted per connection per second; more are answered with `rate-limited`. */
+  maxRequestsPerSecond?: number;
+}
+
+interface Client {
+  socket: WebSocket;
+  token: string;
+  agentId: string;
+  alive: boolean;
+  windowStart: number;
+  windowCount: number;
+}
+
+export function cookieValue(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+  }
+  return undefined;
+}
+
+/** Same origin: the Origin's host equals the Host the browser connected to. */
+export function sameOrigin(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  const host = req.headers.host;
+  if (!origin || !host) return false;
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
+
+export class DeskSocket {
+  readonly #options: DeskSocketOptions;
+  readonly #wss: WebSocketServer;
+  readonly #clients = new Set<Client>();
+  readonly #listeners: Array<[DeskEventName, (...args: never[]) => void]> = [];
+  readonly #heartbeat: NodeJS.Timeout;
+  readonly #unLogout: () => void;
+
+  constructor(options: DeskSocketOptions) {
+    this.#options = options;
+    this.#wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes ?? 64 * 1024 });
+    for (const name of DESK_EVENT_NAMES) {
+      const listener = (agentId: string, data: unknown) => this.#broadcast(agentId, name, data);
+      options.desk.on(name, listener as (...args: AgentDeskEvents[typeof name]) => void);
+      this.#listeners.push([name, listener as (...args: never[]) => void]);
+    }
+    this.#unLogout = options.auth.onLogout((token) => {
+      for (const c of this.#clients) if (c.token === token) c.socket.close(4401, 'logged out');
+    });
+    this.#heartbeat = setInterval(() => this.#beat(), options.heartbeatMs ?? 25_000);
+    this.#heartbeat.unref();
+  }
+
+  get connections(): number {
+    return this.#clients.size;
+  }
+
+  /** For the HTTP server's `upgrade` event; returns false when the path is not ours. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== DESK_SOCKET_PATH) return false;
+    const refuse = (status: number, text: string) => {
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    if (!sameOrigin(req)) {
+      refuse(403, 'Forbidden');
+      return true;
+    }
+    const token = cookieValue(req.headers.cookie, SESSION_COOKIE);
+    const ctx = this.#options.auth.authenticate(token);
+    if (!ctx) {
+      refuse(401, 'Unauthorized');
+      return true;
+    }
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, ctx));
+    return true;
+  }
+
+  #accept(socket: WebSocket, ctx: WebAuthContext): void {
+    const client: Client = { socket, token: ctx.token, agentId: agentIdOf(ctx.user), alive: true, windowStart: Date.now(), windowCount: 0 };
+    this.#clients.add(client);
+    socket.on('pong', () => (client.alive = true));
+    socket.on('close', () => this.#clients.delete(client));
+    socket.on('error', () => this.#clients.delete(client));
+    socket.on('message', (data, isBinary) => void this.#onMessage(client, isBinary ? undefined : data.toString()));
+    this.#send(client, { type: 'hello', agentId: client.agentId, user: { username: ctx.user.username, role: ctx.user.role, ...(ctx.user.displayName ? { displayName: ctx.user.displayName } : {}) } });
+  }
+
+  async #onMessage(client: Client, text: string | undefined): Promise<void> {
+    // Every message is use of the session, and a session that ended closes its sockets.
+    if (!this.#options.auth.authenticate(client.token)) {
+      client.socket.close(4401, 'session ended');
+      return;
+    }
+    let raw: unknown;
+    try {
+      raw = text === undefined ? undefined : JSON.parse(text);
+    } catch {
+      raw = undefined;
+    }
+    const envelope = DeskEnvelope.safeParse(raw);
+    if (!envelope.success) {
+      this.#send(client, { type: 'error', error: { code: 'invalid', message: 'expected a JSON object with a numeric id' } });
+      return;
+    }
+    const id = envelope.data.id;
+    const now = Date.now();
+    if (now - client.windowStart >= 1000) {
+      client.windowStart = now;
+      client.windowCount = 0;
+    }
+    if (++client.windowCount > (this.#options.maxRequestsPerSecond ?? 20)) {
+      this.#send(client, { type: 'result', id, result: { ok: false, error: { code: 'rate-limited', message: 'too many requests; slow down' } } });
+      return;
+    }
+    const req = DeskRequest.safeParse(raw);
+    if (!req.success) {
+      this.#send(client, { type: 'result', id, result: { ok: false, error: { code: 'invalid', message: describeIssues(req.error) } } });
+      return;
+    }
+    try {
+      const result = await dispatchDeskRequest(this.#options.desk, client.agentId, req.data);
+      this.#send(client, { type: 'result', id, result });
+    } catch (err) {
+      this.#options.log?.error('desk request failed', { type: req.data.type, agentId: client.agentId, error: (err as Error).message });
+      this.#send(client, { type: 'result', id, result: { ok: false, error: { code: 'unavailable', message: 'the request failed on the appliance' } } });
+    }
+  }
+
+  #broadcast(agentId: string, name: DeskEventName, data: unknown): void {
+    for (const c of this.#clients) if (c.agentId === agentId) this.#send(c, { type: 'event', name, data });
+  }
+
+  #send(client: Client, message: unknown): void {
+    if (client.socket.readyState !== client.socket.OPEN) return;
+    client.socket.send(JSON.stringify(message));
+  }
+
+  #beat(): void {
+    for (const c of this.#clients) {
+      if (!c.alive || !this.#options.auth.authenticate(c.token, false)) {
+        c.socket.terminate();
+        this.#clients.delete(c);
+        continue;
+      }
+      c.alive = false;
+      c.socket.ping();
+    }
+  }
+
+  close(): void {
+    clearInterval(this.#heartbeat);
+    this.#unLogout();
+    for (const [name, listener] of this.#listeners) this.#options.desk.off(name, listener as never);
+    for (const c of this.#clients) c.socket.close(1001, 'server stopping');
+    this.#clients.clear();
+    this.#wss.close();
+  }
+}

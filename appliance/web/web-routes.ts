@@ -1,0 +1,175 @@
+// The appliance's REST routes, in one table per concern: session, wallboard, CDRs and
+// recordings, user administration.
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import type { Context } from 'hono';
+import { z } from 'zod';
+import { clearSessionCookie, setSessionCookie, type WebEnv } from './web-request-auth.ts';
+import { webRoute, type WebRoute } from './web-route.ts';
+import type { WebAuth } from './web-auth.ts';
+import { WebPassword, agentIdOf, NewWebUser } from './web-users.ts';
+import { wallboardStream, type WallboardSource } from './wallboard-stream.ts';
+
+const Login = z.object({ username: z.string().min(1).max(128), password: z.string().min(1).max(1024) });
+
+export interface SessionRouteDeps {
+  auth: WebAuth;
+  clientIp: (c: Context) => string;
+  isHttps: (c: Context) => boolean;
+}
+
+export function sessionRoutes({ auth, clientIp, isHttps }: SessionRouteDeps): WebRoute[] {
+  const me = (c: Context<WebEnv>) => {
+    const { user, session } = c.get('auth');
+    return { user, agentId: agentIdOf(user), csrfToken: session.csrfToken, expiresAt: auth.sessions.expiresAt(session) };
+  };
+  return [
+    webRoute({
+      method: 'post',
+      path: '/api/login',
+      summary: 'Log in: sets the session cookie and returns the CSRF token',
+      role: 'public',
+      body: Login,
+      handler: async (c, { body }) => {
+        const result = await auth.login(body.username, body.password, clientIp(c));
+        if (!result.ok) {
+          if (result.reason === 'locked') {
+            c.header('Retry-After', String(Math.ceil(result.retryAfterMs / 1000)));
+            return c.json({ error: 'locked', message: 'too many failed logins; try again later', retryAfterMs: result.retryAfterMs }, 429);
+          }
+          return c.json({ error: 'invalid-credentials', message: 'wrong user name or password' }, 401);
+        }
+        setSessionCookie(c, result.token, auth.sessions.absoluteTimeoutMs / 1000, isHttps(c));
+        return c.json({ user: result.user, agentId: agentIdOf(result.user), csrfToken: result.session.csrfToken, expiresAt: auth.sessions.expiresAt(result.session) });
+      },
+    }),
+    webRoute({
+      method: 'post',
+      path: '/api/logout',
+      summary: 'Log out: ends the session and closes its WebSockets',
+      role: 'agent',
+      handler: (c) => {
+        auth.logout(c.get('auth').token);
+        clearSessionCookie(c);
+        return c.body(null, 204);
+      },
+    }),
+    webRoute({ method: 'get', path: '/api/me', summary: 'The logged-in user, agent id and CSRF token', role: 'agent', handler: (c) => c.json(me(c)) }),
+  ];
+}
+
+export function wallboardRoutes(source: WallboardSource, auth: WebAuth, intervalMs: number): WebRoute[] {
+  return [
+    webRoute({ method: 'get', path: '/api/wallboard', summary: 'The live metrics snapshot (queues, agents by state)', role: 'agent', handler: (c) => c.json(source()) }),
+    webRoute({
+      method: 'get',
+      path: '/api/wallboard/live',
+      summary: 'Server-Sent Events: the metrics snapshot every interval',
+      role: 'agent',
+      handler: (c) => {
+        const token = c.get('auth').token;
+        return wallboardStream(c, { source, intervalMs, stillAuthorised: () => auth.authenticate(token, false) !== undefined });
+      },
+    }),
+  ];
+}
+
+/** What the web layer reads of the CDR store (appliance/cdr) and the recordings. */
+export interface CdrReader {
+  list(query: { limit: number; before?: number; phone?: string }): unknown[] | Promise<unknown[]>;
+  get(callId: string): unknown | Promise<unknown>;
+  /** The WAV file of a recording id, if it exists. */
+  recordingPath?(recordingId: string): string | undefined | Promise<string | undefined>;
+}
+
+const CdrQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  before: z.coerce.number().int().nonnegative().optional(),
+  phone: z.string().regex(/^\+?[0-9*#]{1,32}$/).optional(),
+});
+const CallIdParam = z.object({ callId: z.string().min(1).max(128) });
+const RecordingParam = z.object({ id: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/) });
+
+export function cdrRoutes(cdrs: CdrReader): WebRoute[] {
+  return [
+    webRoute({
+      method: 'get',
+      path: '/api/cdrs',
+      summary: 'Recent call detail records, newest first',
+      role: 'supervisor',
+      query: CdrQuery,
+      handler: async (c, { query }) =>
+        c.json({ cdrs: await cdrs.list({ limit: query.limit, ...(query.before !== undefined ? { before: query.before } : {}), ...(query.phone ? { phone: query.phone } : {}) }) }),
+    }),
+    webRoute({
+      method: 'get',
+      path: '/api/cdrs/:callId',
+      summary: 'One call detail record with its legs and segments',
+      role: 'supervisor',
+      params: CallIdParam,
+      handler: async (c, { params }) => {
+        const cdr = await cdrs.get(params.callId);
+        return cdr ? c.json(cdr) : c.json({ error: 'not-found', message: `no CDR for call ${params.callId}` }, 404);
+      },
+    }),
+    webRoute({
+      method: 'get',
+      path: '/api/recordings/:id',
+      summary: 'A call recording as a WAV file',
+      role: 'supervisor',
+      params: RecordingParam,
+      handler: async (c, { params }) => {
+        const path = await cdrs.recordingPath?.(params.id);
+        if (!path || !existsSync(path)) return c.json({ error: 'not-found', message: `no recording ${params.id}` }, 404);
+        c.header('Content-Type', 'audio/wav');
+        c.header('Content-Length', String(statSync(path).size));
+        c.header('Content-Disposition', `attachment; filename="${params.id}.wav"`);
+        return c.body(Readable.toWeb(createReadStream(path)) as ReadableStream<Uint8Array>);
+      },
+    }),
+  ];
+}
+
+const UsernameParam = z.object({ username: z.string().min(1).max(64) });
+
+export function userRoutes(auth: WebAuth): WebRoute[] {
+  const users = auth.users;
+  return [
+    webRoute({ method: 'get', path: '/api/admin/users', summary: 'The appliance users', role: 'admin', handler: (c) => c.json({ users: users.list() }) }),
+    webRoute({
+      method: 'post',
+      path: '/api/admin/users',
+      summary: 'Add a user (agent, supervisor or admin)',
+      role: 'admin',
+      body: NewWebUser,
+      handler: async (c, { body }) => c.json(await users.create(body), 201),
+    }),
+    webRoute({
+      method: 'put',
+      path: '/api/admin/users/:username/password',
+      summary: "Set a user's password; their sessions end",
+      role: 'admin',
+      params: UsernameParam,
+      body: z.object({ password: WebPassword }),
+      handler: async (c, { params, body }) => {
+        await users.setPassword(params.username, body.password);
+        auth.sessions.revokeUser(params.username);
+        return c.body(null, 204);
+      },
+    }),
+    webRoute({
+      method: 'delete',
+      path: '/api/admin/users/:username',
+      summary: 'Remove a user; their sessions end',
+      role: 'admin',
+      params: UsernameParam,
+      handler: async (c, { params }) => {
+        if (params.username.toLowerCase() === c.get('auth').user.username.toLowerCase()) return c.json({ error: 'bad-request', message: 'you cannot remove yourself' }, 400);
+        const removed = await users.remove(params.username);
+        auth.sessions.revokeUser(params.username);
+        return removed ? c.body(null, 204) : c.json({ error: 'not-found', message: `no user ${params.username}` }, 404);
+      },
+    }),
+  ];
+}
+
