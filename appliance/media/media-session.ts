@@ -230,6 +230,11 @@ export class MediaSession extends EventEmitter<MediaSessionEvents> {
     this.#recorder?.resume(this.#env.now());
   }
 
+  /** Packets the recorder took, and those too late for their place (benchmarks, telemetry). */
+  get recordingStats(): CallRecorder['stats'] | undefined {
+    return this.#recorder?.stats;
+  }
+
   get recordingPaused(): boolean {
     return this.#recorder?.paused ?? false;
   }
