@@ -1,6 +1,6 @@
 // The local wallboard (for sites without the fleet's): the appliance's metrics sample (the
 // same payload it publishes to the fleet), pushed once a second over Server-Sent Events.
-import { applyI18n, bindLangSwitch, clock, t } from './i18n.js';
+import { applyI18n, bindLangSwitch, clock, getLang, t } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
 applyI18n();
@@ -80,7 +80,7 @@ function render(snap) {
       }),
     );
   }
-  $('wb-updated').textContent = snap.ts ? t('wb.updated', { time: new Date(snap.ts).toLocaleTimeString() }) : '';
+  $('wb-updated').textContent = snap.ts ? t('wb.updated', { time: new Date(snap.ts).toLocaleTimeString(getLang() === 'en' ? 'en-GB' : 'zh-CN') }) : '';
 }
 
 function connect() {
