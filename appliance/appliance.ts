@@ -20,6 +20,7 @@ import { BundleInbox } from './config-twin/bundle-import.ts';
 import { TerminalService } from './terminal/terminal-service.ts';
 import { spawnNodePty } from './terminal/node-pty-spawner.ts';
 import type { Logger } from './log/logger.ts';
+import { UpdateAgent, type UpdateAgentOptions } from './updater/update-agent.ts';
 import { startHardware, type HardwareLink } from './hardware-link/hardware-link.ts';
 
 /** The running version: the package's, which release tooling stamps. */
@@ -41,6 +42,8 @@ export interface StartApplianceOptions {
   version?: string;
   /** What `service.restart appliance` does: exit for systemd to restart (the default). */
   exitProcess?: (code: number) => void;
+  /** The update agent's parts (updater, work dir, reboot, drain hook); without them the appliance takes no fleet rollouts. */
+  updates?: Omit<UpdateAgentOptions, 'link' | 'currentVersion' | 'log'>;
 }
 
 /**
@@ -76,6 +79,7 @@ export async function startAppliance(config: ApplianceConfig, options: StartAppl
   let hardware: HardwareLink | undefined;
   let terminal: TerminalService | undefined;
   let unlinkTwin: (() => void) | undefined;
+  let updateAgent: UpdateAgent | undefined;
   if (config.profile !== 'air-gapped' && config.fleet) {
     const sampler = new TelemetrySampler({ bootId, version, diskPath: config.dataDir, startedAt });
     const link = new FleetLink({
@@ -130,6 +134,10 @@ export async function startAppliance(config: ApplianceConfig, options: StartAppl
       exitProcess: options.exitProcess ?? ((code) => process.exit(code)),
       extraDiagnostics: () => ({ outbox: { pending: outbox.size() }, fleetLink: { ...link.counters, connected: link.isConnected }, terminal: { sessions: service.sessionCount } }),
     });
+    if (options.updates) {
+      updateAgent = new UpdateAgent({ ...options.updates, link, currentVersion: version, log: log.child('updates') });
+      await updateAgent.start();
+    }
     link.start();
   } else {
     log.info('air-gapped profile: no fleet link; configuration comes from offline bundles and local edits');
@@ -149,6 +157,7 @@ export async function startAppliance(config: ApplianceConfig, options: StartAppl
       hardware?.stop();
       await inbox?.stop();
       unlinkTwin?.();
+      await updateAgent?.stop();
       await fleetLink?.stop();
       await writer.close();
       db.close();
