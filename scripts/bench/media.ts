@@ -115,6 +115,7 @@ interface Step {
   nodeCores: number;
   workerCores: number;
   loopP99Ms: number;
+  loopMaxMs: number;
   nodeRssMb: number;
   workersRssMb: number;
 }
@@ -187,7 +188,7 @@ async function step(engine: MediaEngine, gen: ReturnType<typeof startGenerator>,
     mode, calls, setupMs, load: reply.result, tapReceived, tapLost, recorderLate,
     checked: sample.length, framesFound, framesSent: sample.length * 2 * Math.round(seconds * 50),
     nodeCores: (nodeCpu.user + nodeCpu.system) / 1e6 / wall, workerCores,
-    loopP99Ms: loop.percentile(99) / 1e6, nodeRssMb: nodeRss, workersRssMb: workersRss,
+    loopP99Ms: loop.percentile(99) / 1e6, loopMaxMs: loop.max / 1e6, nodeRssMb: nodeRss, workersRssMb: workersRss,
   };
 }
 
@@ -208,7 +209,7 @@ async function main(): Promise<void> {
   engine.on('warning', (e) => console.error(`warning: ${e.message}`));
   const gen = startGenerator();
   console.log(`media benchmark: ${workers} mediasoup workers, ${cpus().length} cores, ${seconds} s of RTP per step, load average before ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  console.log('mode      calls  setup s   sent pkts  recv pkts   lost  jitter ms mean/max  tap recv   tap lost  rec late  frames in recordings  node cores  workers cores  gen cores  loop p99 ms  node MB  workers MB');
+  console.log('mode      calls  setup s   sent pkts  recv pkts   lost  jitter ms mean/max  tap recv   tap lost  rec late  frames in recordings  node cores  workers cores  gen cores  loop p99/max ms  node MB  workers MB');
   const results: Step[] = [];
   try {
     for (const calls of counts) {
@@ -220,7 +221,7 @@ async function main(): Promise<void> {
           mode.padEnd(9), String(calls).padStart(5), fmt(r.setupMs / 1000).padStart(8), String(l.sent).padStart(11), String(l.received).padStart(10),
           String(l.sent - l.received).padStart(6), `${fmt(l.jitterMeanMs, 2)}/${fmt(l.jitterMaxMs, 2)}`.padStart(20), String(r.tapReceived).padStart(10),
           String(r.tapLost).padStart(10), String(r.recorderLate).padStart(9), (r.checked ? `${r.framesFound}/${r.framesSent}` : '-').padStart(20), fmt(r.nodeCores, 2).padStart(11),
-          fmt(r.workerCores, 2).padStart(14), fmt(l.cpuSeconds / l.wallSeconds, 2).padStart(10), fmt(r.loopP99Ms).padStart(12),
+          fmt(r.workerCores, 2).padStart(14), fmt(l.cpuSeconds / l.wallSeconds, 2).padStart(10), `${fmt(r.loopP99Ms, 0)}/${fmt(r.loopMaxMs, 0)}`.padStart(15),
           fmt(r.nodeRssMb, 0).padStart(8), fmt(r.workersRssMb, 0).padStart(11),
         ].join(' '));
         if (l.sendLagMaxMs > 20) console.log(`          (generator timer late by up to ${fmt(l.sendLagMaxMs)} ms: frames went out in bursts)`);
