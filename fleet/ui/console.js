@@ -1,5 +1,6 @@
 import { applyI18n, bindLangSwitch, getLang, t } from './i18n.js';
 import { formatAgo, formatBytes, formatTime, formatUptime, percent } from './format.js';
+import { renderHardware } from './device-hardware.js';
 
 // The device table, fed by /api/live: a snapshot, then one `device` event per change.
 
@@ -74,6 +75,7 @@ function fillRow(row, d) {
   cell(row, 'disk').textContent = tm
     ? t('disk.value', { pct: percent(tm.disk.totalBytes - tm.disk.freeBytes, tm.disk.totalBytes), free: formatBytes(tm.disk.freeBytes) })
     : '—';
+  renderHardware(cell(row, 'hardware'), tm?.hardware, t);
   const seen = cell(row, 'last-seen');
   seen.textContent = formatAgo(d.lastSeenAt, now, lang, t);
   seen.title = d.lastSeenAt ? formatTime(d.lastSeenAt, lang) : '';

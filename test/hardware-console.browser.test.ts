@@ -1,0 +1,116 @@
+// The device table's hardware block in a real browser: spans with their state and alarms and
+// analog ports with their hook state, from each device's telemetry, updated live.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import type { HardwareTelemetry, Telemetry } from '../protocol/schemas.ts';
+import type { DeviceRegistry } from '../fleet/registry/device-registry.ts';
+import type { EventStore } from '../fleet/events/event-store.ts';
+import { testConsole } from './support/fleet-app.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ref = { site: 'sh01', device: 'e1box' };
+const analog = { site: 'sz01', device: 'fxo' };
+
+const telemetry = (hardware: HardwareTelemetry | undefined): Telemetry => ({
+  ts: Date.now(),
+  bootId: 'boot-1',
+  version: '0.1.0',
+  uptimeS: 600,
+  cpu: { cores: 4, usage: 0.1, load1: 0.2 },
+  memory: { totalBytes: 8 * 2 ** 30, availableBytes: 4 * 2 ** 30, processRssBytes: 2 ** 28 },
+  disk: { path: '/data', totalBytes: 2 ** 37, freeBytes: 2 ** 36 },
+  ...(hardware ? { hardware } : {}),
+});
+const e1 = (span2: 'up' | 'down'): HardwareTelemetry => ({
+  board: 'cc-e1x2',
+  spans: [
+    { id: 1, type: 'E1', state: 'up', alarms: [], counters: { inUse: 3, bearer: 30 }, syncSource: true, label: 'PSTN PRI' },
+    { id: 2, type: 'E1', state: span2, alarms: span2 === 'down' ? ['los', 'lof'] : [], counters: { inUse: 0, bearer: 30 }, label: 'PSTN R2' },
+  ],
+  ports: [],
+});
+
+describe('device hardware in the console', () => {
+  let server: ServerType;
+  let browser: Browser;
+  let page: Page;
+  let registry: DeviceRegistry;
+  let events: EventStore;
+  let url: string;
+  const cell = (r: typeof ref) => page.locator(`tr[data-key="${r.site}.${r.device}"] td.hardware`);
+
+  before(async () => {
+    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`);
+    const rig = await testConsole({ app: { live: { coalesceMs: 50 } } });
+    ({ registry, events } = rig);
+    await rig.users.ensureAdmin('admin', 'admin-password');
+    await registry.createDevice({ ...ref, name: '上海 E1' });
+    await registry.createDevice({ ...analog, name: '深圳模拟' });
+    registry.applyTelemetry(ref, telemetry(e1('up')), Date.now());
+    registry.applyTelemetry(analog, telemetry({
+      board: 'cc-fxsfxo8',
+      spans: [],
+      ports: [
+        { id: 1, kind: 'fxs', hook: 'off-hook', alarms: [] },
+        { id: 2, kind: 'fxs', hook: 'on-hook', alarms: [] },
+        { id: 5, kind: 'fxo', hook: 'ringing', alarms: [] },
+        { id: 6, kind: 'fxo', hook: 'on-hook', alarms: ['no-battery'], label: 'PSTN line 2' },
+      ],
+    }), Date.now());
+    server = await new Promise<ServerType>((resolve) => {
+      const s = serve({ fetch: rig.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+    });
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    page = await browser.newPage({ viewport: { width: 1500, height: 500 } });
+    page.setDefaultTimeout(5000);
+    await page.goto(`${url}/login`);
+    await page.fill('#username', 'admin');
+    await page.fill('#password', 'admin-password');
+    await page.click('#login-submit');
+    await page.waitForURL(`${url}/`);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await registry?.close();
+    events?.close();
+  });
+
+  test('shows each E1 span up, with its channels in use', async () => {
+    await cell(ref).locator('.hw.up').first().waitFor();
+    assert.deepEqual(await cell(ref).locator('.hw').allTextContents(), ['E1-1 正常', 'E1-2 正常']);
+    assert.equal(await cell(ref).locator('.hw[data-span="1"]').getAttribute('title'), 'PSTN PRI · 占用 3/30 路');
+    assert.equal(await cell(ref).getAttribute('data-alarms'), '0');
+  });
+
+  test('a span losing signal turns red with its alarms, live, and back when it recovers', async () => {
+    registry.applyTelemetry(ref, telemetry(e1('down')), Date.now());
+    await cell(ref).locator('.hw.down[data-span="2"]').waitFor();
+    assert.equal(await cell(ref).locator('.hw[data-span="2"]').textContent(), 'E1-2 信号丢失 帧失步');
+    assert.equal(await cell(ref).getAttribute('data-alarms'), '2');
+    registry.applyTelemetry(ref, telemetry(e1('up')), Date.now() + 1);
+    await cell(ref).locator('.hw.up[data-span="2"]').waitFor();
+  });
+
+  test('analog ports: a summary with hook activity, and a line without battery in red', async () => {
+    assert.deepEqual(await cell(analog).locator('.hw').allTextContents(), ['FXS 2 · FXO 2 (摘机 1 · 振铃 1)', 'FXO 6 线路无馈电']);
+    assert.equal(await cell(analog).locator('.hw.down').getAttribute('data-port'), '6');
+  });
+
+  test('in English the alarms use the standard abbreviations; a device without cards shows a dash', async () => {
+    await registry.createDevice({ site: 'bj01', device: 'vm', name: 'VM' });
+    registry.applyTelemetry({ site: 'bj01', device: 'vm' }, telemetry(undefined), Date.now());
+    registry.applyTelemetry(ref, telemetry(e1('down')), Date.now() + 2);
+    await page.click('#lang-switch');
+    await page.locator('th', { hasText: 'Lines' }).waitFor();
+    await cell(ref).locator('.hw[data-span="2"]', { hasText: 'E1-2 LOS LOF' }).waitFor();
+    assert.equal(await cell({ site: 'bj01', device: 'vm' }).textContent(), '—');
+    await page.click('#lang-switch');
+  });
+});
