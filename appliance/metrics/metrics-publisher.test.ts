@@ -144,6 +144,30 @@ describe('metrics publisher', () => {
     assert.equal(publisher.counters.samples, 1);
   });
 
+  test('given a getter, samples nothing until telephony starts an ACD and follows a replaced one', () => {
+    const clock = new VirtualClock();
+    const link = new FakeLink();
+    let acd: AcdAdapter | undefined;
+    const running = startMetrics({ acd: () => acd, link, bootId: 'b', clock });
+    try {
+      clock.advance(3000);
+      assert.equal(link.sent.length, 0);
+      acd = new AcdAdapter({ config, clock, tickMs: 1000 });
+      acd.dispatch({ type: 'AgentLoggedIn', agentId: 'a1' });
+      clock.advance(1000);
+      assert.equal(link.sent.at(-1)?.totals.agents.loggedIn, 1);
+      const old = acd;
+      acd = new AcdAdapter({ config, clock, tickMs: 1000 });
+      old.stop();
+      clock.advance(1000);
+      assert.equal(link.sent.at(-1)?.totals.agents.loggedIn, 0);
+      assert.deepEqual(link.sent.map((m) => m.seq), [0, 1]);
+    } finally {
+      running.stop();
+      acd?.stop();
+    }
+  });
+
   test('stops sampling when stopped', () => {
     const { clock, link, close } = rig();
     close();

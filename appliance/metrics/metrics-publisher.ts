@@ -9,8 +9,8 @@ import { buildMetricsSnapshot } from './metrics-snapshot.ts';
 
 /** Where the ACD's figures come from: an `AcdAdapter` fits through `acdMetricsSource`. */
 export interface MetricsSource {
-  /** What the ACD holds now (agents by state per queue, waiting). */
-  live(): AcdLiveView;
+  /** What the ACD holds now (agents by state per queue, waiting); undefined while there is no ACD (no sample then). */
+  live(): AcdLiveView | undefined;
   /** The metrics core's snapshot at this moment. */
   metrics(): MetricsSnapshot;
 }
@@ -81,8 +81,10 @@ export class MetricsPublisher {
     const o = this.options;
     let payload: LiveMetrics;
     try {
+      const live = o.source.live();
+      if (!live) return undefined;
       payload = buildMetricsSnapshot({
-        live: o.source.live(),
+        live,
         metrics: o.source.metrics(),
         now: this.clock.now(),
         seq: this.seq++,
@@ -119,16 +121,32 @@ export class MetricsPublisher {
   }
 }
 
+export type AcdLike = Pick<AcdAdapter, 'live$' | 'metrics'>;
+
 /**
  * Reads an `AcdAdapter`: its metrics snapshot is computed on demand; the per-queue agent
- * counts come from its `live$` stream, which the adapter refreshes on its own tick.
+ * counts come from its `live$` stream, which the adapter refreshes on its own tick. Given a
+ * getter, it follows the ACD as telephony starts it (when SIP gets configured) or replaces it,
+ * and yields no sample while there is none.
  */
-export function acdMetricsSource(acd: Pick<AcdAdapter, 'live$' | 'metrics'>): MetricsSource & { close(): void } {
-  let live: AcdLiveView = { at: 0, agentsByState: {} as AcdLiveView['agentsByState'], queues: {} };
-  const sub: Subscription = acd.live$.subscribe((v) => (live = v));
+export function acdMetricsSource(acd: AcdLike | (() => AcdLike | undefined)): MetricsSource & { close(): void } {
+  const current = typeof acd === 'function' ? acd : () => acd;
+  let followed: AcdLike | undefined;
+  let sub: Subscription | undefined;
+  let live: AcdLiveView | undefined;
+  const follow = (): AcdLike | undefined => {
+    const now = current();
+    if (now !== followed) {
+      sub?.unsubscribe();
+      live = undefined;
+      followed = now;
+      sub = now?.live$.subscribe({ next: (v) => (live = v), complete: () => (live = undefined) });
+    }
+    return now;
+  };
   return {
-    live: () => live,
-    metrics: () => acd.metrics(),
-    close: () => sub.unsubscribe(),
+    live: () => (follow() ? live : undefined),
+    metrics: () => follow()!.metrics(),
+    close: () => sub?.unsubscribe(),
   };
 }

@@ -1,9 +1,10 @@
-import type { AcdAdapter, AcdClock } from '../acd/acd-adapter.ts';
+import type { AcdClock } from '../acd/acd-adapter.ts';
 import type { Logger } from '../log/logger.ts';
-import { acdMetricsSource, MetricsPublisher, type MetricsLink } from './metrics-publisher.ts';
+import { acdMetricsSource, MetricsPublisher, type AcdLike, type MetricsLink } from './metrics-publisher.ts';
 
 export interface StartMetricsOptions {
-  acd: Pick<AcdAdapter, 'live$' | 'metrics'>;
+  /** The ACD, or a getter for the one telephony runs (undefined until SIP is configured: no samples then). */
+  acd: AcdLike | (() => AcdLike | undefined);
   /** The fleet link; absent on an air-gapped appliance (the local wallboard still gets samples). */
   link?: MetricsLink | undefined;
   bootId: string;
