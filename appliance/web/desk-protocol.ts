@@ -46,8 +46,11 @@ export const DESK_EVENT_NAMES: readonly DeskEventName[] = ['state', 'offer', 'of
 export type DeskPort = Pick<
   AgentDesk,
   | 'verifyPassword' | 'login' | 'logout' | 'setPresence' | 'answer' | 'reject' | 'hangup' | 'hold' | 'retrieve' | 'transfer' | 'dial'
-  | 'completeWrapUp' | 'snapshot' | 'rtpCapabilities' | 'setRtpCapabilities' | 'connectTransport' | 'produce' | 'on' | 'off'
->;
+  | 'completeWrapUp' | 'snapshot' | 'rtpCapabilities' | 'setRtpCapabilities' | 'connectTransport' | 'produce'
+> & {
+  on<E extends DeskEventName>(event: E, listener: (...args: AgentDeskEvents[E]) => void): unknown;
+  off<E extends DeskEventName>(event: E, listener: (...args: AgentDeskEvents[E]) => void): unknown;
+};
 
 /** Calls the desk for one validated request of one agent. */
 export async function dispatchDeskRequest(desk: DeskPort, agentId: string, req: DeskRequest): Promise<unknown> {

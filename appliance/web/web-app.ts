@@ -23,6 +23,8 @@ export interface ApplianceWebAppDeps {
   wallboard: WallboardSource;
   wallboardIntervalMs?: number;
   cdrs?: CdrReader;
+  /** Where recordings live (the CDR names files relative to it). */
+  recordingsDir?: string;
   /** The update endpoints (upload, USB import, slot status), for admins. */
   updater?: { updater: Updater; workDir: string; usbRoots?: string[] };
   uiDir?: string;
@@ -92,7 +94,7 @@ export function createApplianceWebApp(deps: ApplianceWebAppDeps): Hono<WebEnv> {
   const routes: WebRoute[] = [
     ...sessionRoutes({ auth: deps.auth, clientIp, isHttps }),
     ...wallboardRoutes(deps.wallboard, deps.auth, deps.wallboardIntervalMs ?? 1000),
-    ...(deps.cdrs ? cdrRoutes(deps.cdrs) : []),
+    ...(deps.cdrs ? cdrRoutes(deps.cdrs, deps.recordingsDir ?? '/nonexistent') : []),
     ...userRoutes(deps.auth),
   ];
   mountWebRoutes(app, routes);

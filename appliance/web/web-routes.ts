@@ -1,7 +1,9 @@
 // The appliance's REST routes, in one table per concern: session, wallboard, CDRs and
 // recordings, user administration.
 import { createReadStream, existsSync, statSync } from 'node:fs';
+import { basename, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
+import type { CdrStore } from '../cdr/cdr-store.ts';
 import type { Context } from 'hono';
 import { z } from 'zod';
 import { clearSessionCookie, setSessionCookie, type WebEnv } from './web-request-auth.ts';
@@ -74,32 +76,26 @@ export function wallboardRoutes(source: WallboardSource, auth: WebAuth, interval
   ];
 }
 
-/** What the web layer reads of the CDR store (appliance/cdr) and the recordings. */
-export interface CdrReader {
-  list(query: { limit: number; before?: number; phone?: string }): unknown[] | Promise<unknown[]>;
-  get(callId: string): unknown | Promise<unknown>;
-  /** The WAV file of a recording id, if it exists. */
-  recordingPath?(recordingId: string): string | undefined | Promise<string | undefined>;
-}
+/** What the web layer reads of the CDR store (appliance/cdr/cdr-store.ts). */
+export type CdrReader = Pick<CdrStore, 'get' | 'recent' | 'byPhone'>;
 
 const CdrQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   before: z.coerce.number().int().nonnegative().optional(),
   phone: z.string().regex(/^\+?[0-9*#]{1,32}$/).optional(),
 });
-const CallIdParam = z.object({ callId: z.string().min(1).max(128) });
-const RecordingParam = z.object({ id: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/) });
+const CallIdParam = z.object({ callId: z.string().min(1).max(200) });
+const RecordingQuery = z.object({ layout: z.enum(['stereo', 'mono']).optional() });
 
-export function cdrRoutes(cdrs: CdrReader): WebRoute[] {
+export function cdrRoutes(cdrs: CdrReader, recordingsDir: string): WebRoute[] {
   return [
     webRoute({
       method: 'get',
       path: '/api/cdrs',
-      summary: 'Recent call detail records, newest first',
+      summary: 'Recent call detail records, newest first (or those of one phone number)',
       role: 'supervisor',
       query: CdrQuery,
-      handler: async (c, { query }) =>
-        c.json({ cdrs: await cdrs.list({ limit: query.limit, ...(query.before !== undefined ? { before: query.before } : {}), ...(query.phone ? { phone: query.phone } : {}) }) }),
+      handler: (c, { query }) => c.json({ cdrs: query.phone ? cdrs.byPhone(query.phone, query.limit) : cdrs.recent(query.limit, query.before) }),
     }),
     webRoute({
       method: 'get',
@@ -107,23 +103,28 @@ export function cdrRoutes(cdrs: CdrReader): WebRoute[] {
       summary: 'One call detail record with its legs and segments',
       role: 'supervisor',
       params: CallIdParam,
-      handler: async (c, { params }) => {
-        const cdr = await cdrs.get(params.callId);
+      handler: (c, { params }) => {
+        const cdr = cdrs.get(params.callId);
         return cdr ? c.json(cdr) : c.json({ error: 'not-found', message: `no CDR for call ${params.callId}` }, 404);
       },
     }),
     webRoute({
       method: 'get',
-      path: '/api/recordings/:id',
-      summary: 'A call recording as a WAV file',
+      path: '/api/cdrs/:callId/recording',
+      summary: "A call's recording as a WAV file (stereo: caller left, agent right, when recorded so)",
       role: 'supervisor',
-      params: RecordingParam,
-      handler: async (c, { params }) => {
-        const path = await cdrs.recordingPath?.(params.id);
-        if (!path || !existsSync(path)) return c.json({ error: 'not-found', message: `no recording ${params.id}` }, 404);
+      params: CallIdParam,
+      query: RecordingQuery,
+      handler: (c, { params, query }) => {
+        const paths = cdrs.get(params.callId)?.recordingPaths ?? {};
+        const rel = query.layout ? paths[query.layout] : (paths.stereo ?? Object.values(paths)[0]);
+        const root = resolve(recordingsDir);
+        const path = rel ? resolve(root, rel) : undefined;
+        // The store names the file; still, never serve anything outside the recordings folder.
+        if (!path || !path.startsWith(`${root}${sep}`) || !existsSync(path)) return c.json({ error: 'not-found', message: `no recording for call ${params.callId}` }, 404);
         c.header('Content-Type', 'audio/wav');
         c.header('Content-Length', String(statSync(path).size));
-        c.header('Content-Disposition', `attachment; filename="${params.id}.wav"`);
+        c.header('Content-Disposition', `attachment; filename="${basename(path)}"`);
         return c.body(Readable.toWeb(createReadStream(path)) as ReadableStream<Uint8Array>);
       },
     }),

@@ -34,7 +34,8 @@ async function setup(name: string, now: () => number = Date.now) {
   const root = join(work, name);
   const machine = await SimulatedMachine.provision(root, '1.0.0');
   const updater = new Updater({ boot: machine, slots: new DirectorySlots(join(root, 'slots')), status: machine.status, trustedKeys: new Map(), board: 'cc-x86-generic', currentVersion: '1.0.0', workDir: join(root, 'work'), probes: [probe('ok', () => {})] });
-  const cdrs = { list: () => [{ callId: 'c1' }], get: (id: string) => (id === 'c1' ? { callId: 'c1' } : undefined) };
+  const cdr = { callId: 'c1', direction: 'inbound' as const, customer: '1', did: '2', startedAt: 1, contacts: [], legs: [], segments: [], choices: [], recordingPaths: {} };
+  const cdrs = { recent: () => [cdr], byPhone: () => [cdr], get: (id: string) => (id === 'c1' ? cdr : undefined) };
   const app = createApplianceWebApp({ auth, wallboard: () => ({ ts: 1, queues: [] }), cdrs, updater: { updater, workDir: join(root, 'work') } });
   return { app, users, auth };
 }
@@ -51,7 +52,7 @@ function apiRoutes(rig: Rig): Array<{ method: string; path: string; pattern: str
   const out = new Map<string, { method: string; path: string; pattern: string }>();
   for (const r of rig.app.routes) {
     if (r.method === 'ALL' || !r.path.startsWith('/api/')) continue;
-    const path = r.path.replace(':callId', 'c1').replace(':id', 'rec1').replace(':username', 'agent1');
+    const path = r.path.replace(':callId', 'c1').replace(':username', 'agent1');
     out.set(`${r.method} ${r.path}`, { method: r.method, path, pattern: r.path });
   }
   return [...out.values()];
@@ -66,7 +67,7 @@ const LEAST_ROLE: Record<string, 'public' | 'agent' | 'supervisor' | 'admin'> = 
   'GET /api/wallboard/live': 'agent',
   'GET /api/cdrs': 'supervisor',
   'GET /api/cdrs/:callId': 'supervisor',
-  'GET /api/recordings/:id': 'supervisor',
+  'GET /api/cdrs/:callId/recording': 'supervisor',
   'GET /api/admin/users': 'admin',
   'POST /api/admin/users': 'admin',
   'PUT /api/admin/users/:username/password': 'admin',
