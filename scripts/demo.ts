@@ -30,6 +30,8 @@ writeFileSync(
       device,
       dataDir: join(dir, 'appliance-data'),
       fleet: { url: `mqtt://127.0.0.1:${mqttPort}`, secret: secrets.device, telemetryIntervalS: 2, keepaliveS: 10 },
+      // A simulated 2-span E1 card whose spans now and then lose signal: the console shows alarms come and go.
+      hardware: { board: 'cc-e1x2', driver: 'simulator', simulator: { seed: 7, chaos: { meanAlarmIntervalS: 900, meanAlarmDurationS: 90 } } },
     },
     null,
     2,
