@@ -46,6 +46,8 @@ export interface UpdateAgentOptions {
   /** While the new slot's health check has not decided yet, how often to look again. */
   outcomePollMs?: number;
   now?: () => number;
+  /** Waits (for the maintenance window); rejects when the signal aborts. Tests pass a virtual one. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   log?: Logger;
 }
 
@@ -248,7 +250,8 @@ export class UpdateAgent {
       if (w.open) return;
       this.report('waiting-window', { campaign: job.campaign, version: job.version, windowOpensAt: w.opensAt });
       // Timers drift and clocks get set: look again at least hourly.
-      await sleep(Math.min(w.opensAt - this.now(), 3_600_000), signal);
+      await (this.options.sleep ?? sleep)(Math.min(w.opensAt - this.now(), 3_600_000), signal);
+      if (signal.aborted) throw new CancelledError('withdrawn while waiting for the window');
     }
   }
 
@@ -268,7 +271,7 @@ export class UpdateAgent {
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(new CancelledError('withdrawn'));
     const timer = setTimeout(done, Math.max(0, Math.min(ms, 2_147_483_647)));
