@@ -54,9 +54,10 @@ export class B2bua extends TypedEmitter<B2buaEvents> {
     options.ua.on('invite', (session) => this.onInvite(session));
   }
 
-  private newLeg(session: InviteSession): CallLeg {
-    const id = `leg-${++this.seq}`;
-    const leg: CallLeg = { id, session, local: this.options.media.allocate(id) };
+  /** `pre`: media already allocated for the leg (its SDP offer was sent with that address). */
+  private newLeg(session: InviteSession, pre?: { id: string; local: LocalMedia }): CallLeg {
+    const id = pre?.id ?? `leg-${++this.seq}`;
+    const leg: CallLeg = { id, session, local: pre?.local ?? this.options.media.allocate(id) };
     this.legs.set(id, leg);
     session.hooks.answerOffer = (offer) => {
       const r = negotiate(offer, leg.local);
@@ -132,9 +133,10 @@ export class B2bua extends TypedEmitter<B2buaEvents> {
     const route = outboundRouteFor(this.options.config.outboundRoutes, number);
     const trunks = this.options.trunks;
     if (!route || !trunks) return inbound.session.reject(404);
-    const outLocal = this.options.media.allocate(`${inbound.id}-out`);
+    const outId = `${inbound.id}-out`;
+    const outLocal = this.options.media.allocate(outId);
     trunks.dial(route.trunkGroup, number.slice(route.strip), createOffer(outLocal), {
-      onSession: (s) => this.attachOutbound(inbound, s, outLocal),
+      onSession: (s) => this.attachOutbound(inbound, s, outLocal, outId),
       onFailed: (status) => inbound.session.reject(status >= 400 ? status : 480),
     });
   }
@@ -143,16 +145,15 @@ export class B2bua extends TypedEmitter<B2buaEvents> {
     const id = `leg-${++this.seq}`;
     const local = this.options.media.allocate(id);
     const session = place(createOffer(local));
-    this.attachOutbound(inbound, session, local);
+    this.attachOutbound(inbound, session, local, id);
     session.once('ended', (cause) => {
       if (inbound.session.state !== 'confirmed') inbound.session.reject(cause.status && cause.status >= 400 ? cause.status : 480);
     });
   }
 
-  private attachOutbound(inbound: CallLeg, session: InviteSession, local: LocalMedia): void {
-    const out = this.newLeg(session);
-    this.options.media.release(out.id);
-    out.local = local;
+  private attachOutbound(inbound: CallLeg, session: InviteSession, local: LocalMedia, id: string): void {
+    // the leg keeps the id its media was allocated under, so updates and bridges reach it
+    const out = this.newLeg(session, { id, local });
     const onInboundEnd = () => session.bye();
     inbound.session.once('ended', onInboundEnd);
     session.on('progress', (status) => {
@@ -164,6 +165,63 @@ export class B2bua extends TypedEmitter<B2buaEvents> {
       this.bridge(inbound, out);
       this.answer(inbound);
     });
+  }
+
+  /**
+   * Rings a registered user on a new leg (an agent's desk phone) and returns it at once; the
+   * application bridges it when it answers. Undefined when the user has no registration.
+   */
+  callUser(user: string, fromUser: string, options: { mediaWith?: string } = {}): CallLeg | undefined {
+    const location = this.options.locate(user)[0];
+    if (!location) return undefined;
+    const id = `leg-${++this.seq}`;
+    const local = this.options.media.allocate(id, options.mediaWith ? { with: options.mediaWith } : undefined);
+    const host = this.options.ua.stack.transport(location.endpoint.protocol)?.host ?? 'localhost';
+    const session = this.options.ua.call({ to: location.uri, from: `sip:${fromUser}@${host}`, target: location.endpoint, sdp: createOffer(local) });
+    this.applyAnswer(id, session);
+    return this.newLeg(session, { id, local });
+  }
+
+  /** A UAC leg's media follows the SDP answer in the 2xx (RFC 3264 §5). */
+  private applyAnswer(id: string, session: InviteSession): void {
+    session.once('answered', (sdp) => {
+      const media = readAnswer(sdp);
+      if (media) this.options.media.update(id, media);
+    });
+  }
+
+  /**
+   * Dials a number through a trunk group (the given one, else the outbound route's) on a new
+   * leg, presenting the group's DOD caller id. False when no route or trunk fits.
+   */
+  dialNumber(number: string, handlers: { trunkGroup?: string; mediaWith?: string; onLeg(leg: CallLeg): void; onFailed(status: number, reason: string): void }): boolean {
+    const route = handlers.trunkGroup ? { trunkGroup: handlers.trunkGroup, strip: 0 } : outboundRouteFor(this.options.config.outboundRoutes, number);
+    const trunks = this.options.trunks;
+    if (!route || !trunks) return false;
+    const id = `leg-${++this.seq}`;
+    const local = this.options.media.allocate(id, handlers.mediaWith ? { with: handlers.mediaWith } : undefined);
+    let leg: CallLeg | undefined;
+    trunks.dial(route.trunkGroup, number.slice(route.strip), createOffer(local), {
+      onSession: (s) => {
+        // a failover attempt reuses the first attempt's media address (same SDP offer)
+        if (leg) return void s.once('answered', () => handlers.onFailed(500, 'failover answered after the first attempt ended'));
+        this.applyAnswer(id, s);
+        leg = this.newLeg(s, { id, local });
+        handlers.onLeg(leg);
+      },
+      onFailed: (status, reason) => {
+        if (!leg) this.options.media.release(id);
+        handlers.onFailed(status, reason);
+      },
+    });
+    return true;
+  }
+
+  /** Separates two bridged legs without ending either (transfer, hold by the application). */
+  unbridge(a: CallLeg): void {
+    const b = a.peer;
+    a.peer = undefined;
+    if (b && b.peer === a) b.peer = undefined;
   }
 
   bridge(a: CallLeg, b: CallLeg): void {
@@ -212,9 +270,7 @@ export class B2bua extends TypedEmitter<B2buaEvents> {
       return;
     }
     const session = place(createOffer(local));
-    const out = this.newLeg(session);
-    this.options.media.release(out.id);
-    out.local = local;
+    const out = this.newLeg(session, { id, local });
     session.once('answered', () => {
       refer.notify(200, 'OK');
       this.bridge(partner, out);

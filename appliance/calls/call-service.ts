@@ -2,7 +2,7 @@
 // agent, registrar (location kept in the appliance store), trunks and the B2BUA. main.ts
 // starts one of these; telemetry reads trunkStates().
 import { SipConfigSchema, type SipConfig } from '../sip/config.ts';
-import { DigestServer } from '../sip/core/digest.ts';
+import { DigestServer, type DigestAlgorithm } from '../sip/core/digest.ts';
 import { Registrar, type LocationStore } from '../sip/registrar.ts';
 import { SipServer } from '../sip/sip-server.ts';
 import { TrunkManager, type TrunkState } from '../sip/trunks.ts';
@@ -20,6 +20,8 @@ export interface CallServiceOptions {
   userAgent?: string;
   /** Tests restrict where the appliance may send (loopback only). */
   sendFilter?: (to: Endpoint) => boolean;
+  /** Digest challenges offered to registering phones, preferred first (default SHA-256, MD5). */
+  digestAlgorithms?: DigestAlgorithm[];
 }
 
 export class CallService {
@@ -40,7 +42,7 @@ export class CallService {
     const ua = new UserAgent(server.stack);
     const passwords = new Map(config.registrarUsers.map((u) => [u.username, u.password]));
     const registrar = new Registrar({
-      digest: new DigestServer({ realm: config.realm }), passwordOf: (u) => passwords.get(u), store: options.locationStore, clock: systemClock,
+      digest: new DigestServer({ realm: config.realm, ...(options.digestAlgorithms ? { algorithms: options.digestAlgorithms } : {}) }), passwordOf: (u) => passwords.get(u), store: options.locationStore, clock: systemClock,
     });
     await registrar.load();
     ua.on('register', (i) => {

@@ -3,8 +3,11 @@
 import type { LocalMedia, NegotiatedMedia } from './sdp-offer-answer.ts';
 
 export interface MediaPort {
-  /** Reserves a local RTP address for a leg (written into our SDP). */
-  allocate(legId: string): LocalMedia;
+  /**
+   * Reserves a local RTP address for a leg (written into our SDP). `with`: the leg joins the
+   * media of that existing leg's call (ports that support it; others ignore the hint).
+   */
+  allocate(legId: string, options?: { with?: string }): LocalMedia;
   /** The peer's media for a leg is known or changed (answer, re-INVITE, hold). */
   update(legId: string, media: NegotiatedMedia): void;
   /** Two legs are to exchange media (bridged call). */

@@ -1,0 +1,213 @@
+// Composition of the telephony side of the appliance: SIP (CallService), the media plane
+// (MediaEngine + SipMediaPort), IVR runner, ACD adapter, call control and agent desk, CDR and
+// customer stores — all configured from the configuration twin's sections (sip, acd, ivr,
+// desk, recording). Telephony starts once the running configuration has a `sip` section
+// (at boot, or when one is applied later). Box-local settings that the twin does not carry
+// (media addresses and ports) come from `<dataDir>/telephony.json`:
+//   { "media": { ...MediaConfig overrides }, "seedConfig": { ...a configuration document } }
+// `seedConfig` is applied as a local edit on first start when nothing configures SIP yet
+// (the demo uses it), so a fresh box answers calls before any fleet push.
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { AcdAdapter, type AcdJournal } from './acd/acd-adapter.ts';
+import { parseAcdConfig } from './acd/config.ts';
+import { CallControl } from './calls/call-control.ts';
+import { CallMediaPort } from './calls/call-media-port.ts';
+import { CallService } from './calls/call-service.ts';
+import { callSettingsFrom, type CallSettings } from './calls/call-settings.ts';
+import { CDR_MIGRATIONS, CdrStore } from './cdr/cdr-store.ts';
+import type { ConfigTwin } from './config-twin/config-twin.ts';
+import { CUSTOMER_MIGRATIONS, CustomerStore } from './customers/customer-store.ts';
+import type { AgentDesk } from './desk/agent-desk.ts';
+import { IvrRunner } from './ivr/ivr-runner.ts';
+import { MediaEngine } from './media/media-engine.ts';
+import type { MediaConfigInput } from './media/media-config.ts';
+import { RECORDING_MIGRATIONS } from './media/recording-store.ts';
+import { SipMediaPort } from './media/sip-media-port.ts';
+import { LocationDocumentSchema, type LocationDocument } from './sip/registrar.ts';
+import type { TrunkState } from './sip/trunks.ts';
+import type { Endpoint } from './sip/core/transport-port.ts';
+import type { DigestAlgorithm } from './sip/core/digest.ts';
+import { FsyncJsonFile } from './store/fsync-json-file.ts';
+import type { BatchWriter } from './store/batch-writer.ts';
+import { applyMigrations, type SqliteDatabase } from './store/sqlite-database.ts';
+import { silentLogger, type Logger } from './log/logger.ts';
+import type { ConfigDocument } from '../protocol/config-document.ts';
+
+export interface TelephonyOptions {
+  twin: ConfigTwin;
+  db: SqliteDatabase;
+  writer: BatchWriter;
+  dataDir: string;
+  log?: Logger;
+  /** Overrides of the media configuration (tests: loopback, port ranges, workers). */
+  media?: Partial<MediaConfigInput>;
+  journal?: AcdJournal;
+  /** Tests restrict where SIP may send. */
+  sendFilter?: (to: Endpoint) => boolean;
+  /** Digest challenges for registering phones, preferred first (SIPp only answers the first, and only MD5). */
+  digestAlgorithms?: DigestAlgorithm[];
+  /** ACD live/metrics tick; 1000 by default. */
+  acdTickMs?: number;
+}
+
+const LocalFile = z.strictObject({ media: z.record(z.string(), z.unknown()).optional(), seedConfig: z.record(z.string(), z.unknown()).optional() });
+
+/** The running telephony modules (present once SIP is configured). */
+export interface TelephonyModules {
+  calls: CallService;
+  engine: MediaEngine;
+  port: SipMediaPort;
+  /** The B2BUA's media port: `sessionOf(legId)` for any leg. */
+  media: CallMediaPort;
+  acd: AcdAdapter;
+  ivr: IvrRunner;
+  control: CallControl;
+  desk: AgentDesk;
+}
+
+export class Telephony {
+  #modules: TelephonyModules | undefined;
+  #starting: Promise<TelephonyModules | undefined> | undefined;
+  #settings: CallSettings;
+  #stopped = false;
+  readonly cdr: CdrStore;
+  readonly customers: CustomerStore;
+
+  constructor(private readonly options: TelephonyOptions, settings: CallSettings) {
+    this.#settings = settings;
+    this.cdr = new CdrStore({ db: options.db, writer: options.writer });
+    this.customers = new CustomerStore({ db: options.db, writer: options.writer });
+  }
+
+  get modules(): TelephonyModules | undefined {
+    return this.#modules;
+  }
+
+  /** The agent desk (undefined until SIP is configured). */
+  get desk(): AgentDesk | undefined {
+    return this.#modules?.desk;
+  }
+
+  get acd(): AcdAdapter | undefined {
+    return this.#modules?.acd;
+  }
+
+  get settings(): CallSettings {
+    return this.#settings;
+  }
+
+  /** Trunk registration and probe states, for telemetry. */
+  trunkStates(): TrunkState[] {
+    return this.#modules?.calls.trunkStates() ?? [];
+  }
+
+  /** The SIP UDP port actually bound (0 in the config picks one). */
+  sipPort(): number | undefined {
+    return this.#modules?.calls.server.udp?.port;
+  }
+
+  /** Resolves when the modules run (or stays undefined while SIP is not configured). */
+  ready(): Promise<TelephonyModules | undefined> {
+    return this.#starting ?? Promise.resolve(this.#modules);
+  }
+
+  /** Swaps the settings the call control reads; the ACD takes its section too. */
+  apply(doc: ConfigDocument): void {
+    this.#settings = callSettingsFrom(doc);
+    if (this.#modules && doc.acd) void this.#modules.acd.applyConfig(doc.acd);
+    if (!this.#modules && doc.sip && !this.#stopped) this.#starting = this.#start(doc);
+  }
+
+  async #start(doc: ConfigDocument): Promise<TelephonyModules | undefined> {
+    const o = this.options;
+    const log = o.log ?? silentLogger;
+    try {
+      const media = mediaConfig(o.dataDir, doc, { ...readLocal(o.dataDir).media, ...o.media });
+      const engine = await MediaEngine.start({ config: media, db: o.db, writer: o.writer });
+      const port = new SipMediaPort(engine);
+      port.on('warning', (e) => log.debug('media', { error: e.message }));
+      const locations = new FsyncJsonFile<LocationDocument>(join(o.dataDir, 'sip-locations.json'), { schema: LocationDocumentSchema });
+      const callMedia = new CallMediaPort(port, engine, (e) => log.debug('media', { error: e.message }));
+      const calls = await CallService.start({ config: doc.sip, locationStore: locations, media: callMedia, ...(o.sendFilter ? { sendFilter: o.sendFilter } : {}), ...(o.digestAlgorithms ? { digestAlgorithms: o.digestAlgorithms } : {}) });
+      const acd = new AcdAdapter({ config: doc.acd ?? { skills: [], agents: [], queues: [] }, ...(o.journal ? { journal: o.journal } : {}), tickMs: o.acdTickMs ?? 1000 });
+      let ivr: IvrRunner | undefined;
+      const control = new CallControl({
+        b2bua: calls.b2bua, port, media: callMedia, engine, acd, cdr: this.cdr, customers: this.customers, settings: () => this.#settings, log: log.child('calls'),
+        ivr: (player) => (ivr = new IvrRunner({ player })),
+      });
+      control.on('warning', (e) => log.debug('call control', { error: e.message }));
+      this.#modules = { calls, engine, port, media: callMedia, acd, ivr: ivr!, control, desk: control.desk };
+      log.info('telephony started', { sipUdpPort: calls.server.udp?.port, media: { listenIp: media.listenIp, announcedIp: media.announcedIp } });
+      if (this.#stopped) await this.stop();
+      return this.#modules;
+    } catch (error) {
+      log.error('telephony could not start', { error: (error as Error).message });
+      return undefined;
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.#starting;
+    const m = this.#modules;
+    this.#modules = undefined;
+    if (!m) return;
+    m.control.close();
+    m.acd.stop();
+    await m.calls.close();
+    await m.engine.close();
+  }
+}
+
+function readLocal(dataDir: string): z.infer<typeof LocalFile> {
+  const path = join(dataDir, 'telephony.json');
+  if (!existsSync(path)) return {};
+  return LocalFile.parse(JSON.parse(readFileSync(path, 'utf8')));
+}
+
+/** Media settings from the data directory and the SIP listener (RTP on the same address). */
+function mediaConfig(dataDir: string, doc: ConfigDocument, overrides: Record<string, unknown>): MediaConfigInput {
+  const host = doc.sip?.listen.host ?? '0.0.0.0';
+  const advertised = doc.sip?.listen.advertisedHost;
+  const isIp = (h: string | undefined) => h !== undefined && /^(\d{1,3}\.){3}\d{1,3}$/.test(h);
+  const listenIp = isIp(host) ? host : '0.0.0.0';
+  const firstIp = Object.values(networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal)?.address ?? '127.0.0.1';
+  const announcedIp = listenIp === '0.0.0.0' ? (isIp(advertised) ? advertised! : firstIp) : undefined;
+  for (const d of ['prompts', 'tts-cache', 'recordings']) mkdirSync(join(dataDir, d), { recursive: true });
+  return {
+    listenIp, ...(announcedIp ? { announcedIp } : {}), workers: 1,
+    promptDir: join(dataDir, 'prompts'), ttsCacheDir: join(dataDir, 'tts-cache'),
+    recording: { dir: join(dataDir, 'recordings') },
+    ...overrides,
+  } as MediaConfigInput;
+}
+
+/**
+ * Starts telephony on the appliance: stores (migrated here), a twin consumer that keeps the
+ * settings current, and the modules as soon as SIP is configured.
+ */
+export async function startTelephony(options: TelephonyOptions): Promise<Telephony> {
+  applyMigrations(options.db, [...RECORDING_MIGRATIONS, ...CDR_MIGRATIONS, ...CUSTOMER_MIGRATIONS]);
+  const { twin } = options;
+  const telephony = new Telephony(options, callSettingsFrom(twin.config));
+  twin.register({
+    name: 'telephony',
+    prepare: (next) => {
+      if (next.acd) {
+        const r = parseAcdConfig(next.acd, { customStrategies: next.acd.strategyPlugins.map((p) => p.name) });
+        if (!r.ok) throw r.error;
+      }
+      return { commit: () => telephony.apply(next) };
+    },
+  });
+  const seed = readLocal(options.dataDir).seedConfig;
+  if (!twin.config.sip && seed) {
+    const r = await twin.editLocal(seed, 'telephony seed');
+    if (!r.ok) (options.log ?? silentLogger).error('telephony seed configuration refused', { issues: r.issues.slice(0, 5) });
+  } else telephony.apply(twin.config);
+  await telephony.ready();
+  return telephony;
+}
