@@ -219,7 +219,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     terminals,
     metrics,
     rollouts,
-    stats: () => ({ ingest: flatten(ingest.counters), broker: broker ? { ...broker.counters } : {}, registry: { ...registry.stats() } }),
+    stats: () => ({ ingest: flatten(ingest.counters), broker: broker ? { ...broker.counters } : {}, registry: { ...registry.stats() }, metrics: { ...metrics.counters } }),
     onError: (err, c) => log.error('console request failed', { path: c.req.path, error: (err as Error).stack }),
   });
   const server: ServerType = await new Promise((resolve) => {
