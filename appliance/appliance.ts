@@ -22,6 +22,7 @@ import { spawnNodePty } from './terminal/node-pty-spawner.ts';
 import type { Logger } from './log/logger.ts';
 import { UpdateAgent, type UpdateAgentOptions } from './updater/update-agent.ts';
 import { startHardware, type HardwareLink } from './hardware-link/hardware-link.ts';
+import { startTelephony, type Telephony } from './telephony.ts';
 
 /** The running version: the package's, which release tooling stamps. */
 export const APPLIANCE_VERSION: string = (
@@ -34,6 +35,8 @@ export interface Appliance {
   readonly twin: ConfigTwin;
   readonly terminal: TerminalService | undefined;
   readonly logs: LogControl;
+  /** SIP, media, IVR, ACD, call control, agent desk, CDR and customers (telephony.ts). */
+  readonly telephony: Telephony;
   stop(): Promise<void>;
 }
 
@@ -74,6 +77,8 @@ export async function startAppliance(config: ApplianceConfig, options: StartAppl
     ? new BundleInbox({ twin, ref, trustedKeys, dir: config.bundles.importDir, intervalMs: config.bundles.pollIntervalS * 1000, log: log.child('bundles') })
     : undefined;
   inbox?.start();
+  // Registers with the twin before the fleet link can deliver a configuration.
+  const telephony = await startTelephony({ twin, db, writer, dataDir: config.dataDir, log: log.child('telephony') });
 
   let fleetLink: FleetLink | undefined;
   let hardware: HardwareLink | undefined;
@@ -152,6 +157,7 @@ export async function startAppliance(config: ApplianceConfig, options: StartAppl
     twin,
     terminal,
     logs,
+    telephony,
     async stop() {
       terminal?.closeAll('shutdown');
       hardware?.stop();
@@ -159,6 +165,7 @@ export async function startAppliance(config: ApplianceConfig, options: StartAppl
       unlinkTwin?.();
       await updateAgent?.stop();
       await fleetLink?.stop();
+      await telephony.stop();
       await writer.close();
       db.close();
       log.info('appliance stopped');
