@@ -23,6 +23,7 @@ import type { Logger } from './log/logger.ts';
 import { UpdateAgent, type UpdateAgentOptions } from './updater/update-agent.ts';
 import { startHardware, type HardwareLink } from './hardware-link/hardware-link.ts';
 import { startTelephony, type Telephony } from './telephony.ts';
+import { startApplianceWeb, type ApplianceWeb } from './web/start-appliance-web.ts';
 
 /** The running version: the package's, which release tooling stamps. */
 export const APPLIANCE_VERSION: string = (
@@ -37,6 +38,8 @@ export interface Appliance {
   readonly logs: LogControl;
   /** SIP, media, IVR, ACD, call control, agent desk, CDR and customers (telephony.ts). */
   readonly telephony: Telephony;
+  /** The agent desktop, local wallboard and admin pages; undefined without a `web` section. */
+  readonly web: ApplianceWeb | undefined;
   stop(): Promise<void>;
 }
 
@@ -149,6 +152,8 @@ export async function startAppliance(config: ApplianceConfig, options: StartAppl
   }
   // Span and port state go into the telemetry above, alarms to the fleet as QoS 1 events.
   if (config.hardware) hardware = await startHardware({ config: config.hardware, emitEvent: fleetLink && ((e) => fleetLink!.emitEvent(e)), log: log.child('hardware') });
+  // The web server (agent desktop, local wallboard, admin): after telephony, whose desk and CDRs it serves.
+  const web = await startApplianceWeb(config, { telephony, bootId, updates: options.updates, log: log.child('web') });
   log.info('appliance started', { version, bootId, dataDir: config.dataDir, profile: config.profile, configVersion: twin.running.version });
 
   return {
@@ -158,7 +163,9 @@ export async function startAppliance(config: ApplianceConfig, options: StartAppl
     terminal,
     logs,
     telephony,
+    web,
     async stop() {
+      await web?.stop();
       terminal?.closeAll('shutdown');
       hardware?.stop();
       await inbox?.stop();
