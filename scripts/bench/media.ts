@@ -108,6 +108,7 @@ interface Step {
   tapReceived: number;
   tapLost: number;
   recorderLate: number;
+  recorderResyncs: number;
   /** Recordings checked sample by sample, and frames found in them / frames sent to them. */
   checked: number;
   framesFound: number;
@@ -115,6 +116,8 @@ interface Step {
   nodeCores: number;
   workerCores: number;
   loopP99Ms: number;
+  /** Seconds over which the cores were measured (the run and its drain). */
+  wall: number;
   loopMaxMs: number;
   nodeRssMb: number;
   workersRssMb: number;
@@ -162,6 +165,7 @@ async function step(engine: MediaEngine, gen: ReturnType<typeof startGenerator>,
   let tapReceived = 0;
   let tapLost = 0;
   let recorderLate = 0;
+  let recorderResyncs = 0;
   for (const s of sessions) {
     for (const legId of s.legIds) {
       const r = s.receiveStats(legId);
@@ -169,6 +173,7 @@ async function step(engine: MediaEngine, gen: ReturnType<typeof startGenerator>,
       tapLost += r.lost;
     }
     recorderLate += s.recordingStats?.late ?? 0;
+    recorderResyncs += s.recordingStats?.resyncs ?? 0;
   }
   const rows: RecordingRow[] = [];
   await pool(sessions, 32, async (s: MediaSession) => {
@@ -185,10 +190,10 @@ async function step(engine: MediaEngine, gen: ReturnType<typeof startGenerator>,
   }
   for (const row of rows) rmSync(join(engine.config.recording.dir, row.path), { force: true });
   return {
-    mode, calls, setupMs, load: reply.result, tapReceived, tapLost, recorderLate,
+    mode, calls, setupMs, load: reply.result, tapReceived, tapLost, recorderLate, recorderResyncs,
     checked: sample.length, framesFound, framesSent: sample.length * 2 * Math.round(seconds * 50),
     nodeCores: (nodeCpu.user + nodeCpu.system) / 1e6 / wall, workerCores,
-    loopP99Ms: loop.percentile(99) / 1e6, loopMaxMs: loop.max / 1e6, nodeRssMb: nodeRss, workersRssMb: workersRss,
+    wall, loopP99Ms: loop.percentile(99) / 1e6, loopMaxMs: loop.max / 1e6, nodeRssMb: nodeRss, workersRssMb: workersRss,
   };
 }
 
@@ -209,7 +214,7 @@ async function main(): Promise<void> {
   engine.on('warning', (e) => console.error(`warning: ${e.message}`));
   const gen = startGenerator();
   console.log(`media benchmark: ${workers} mediasoup workers, ${cpus().length} cores, ${seconds} s of RTP per step, load average before ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  console.log('mode      calls  setup s   sent pkts  recv pkts   lost  jitter ms mean/max  tap recv   tap lost  rec late  frames in recordings  node cores  workers cores  gen cores  loop p99/max ms  node MB  workers MB');
+  console.log('mode      calls  setup s   sent pkts  recv pkts   lost  jitter ms mean/max  tap recv   tap lost  rec late/resync  frames in recordings  node cores  workers cores  gen cores  loop p99/max ms  node MB  workers MB');
   const results: Step[] = [];
   try {
     for (const calls of counts) {
@@ -220,10 +225,13 @@ async function main(): Promise<void> {
         console.log([
           mode.padEnd(9), String(calls).padStart(5), fmt(r.setupMs / 1000).padStart(8), String(l.sent).padStart(11), String(l.received).padStart(10),
           String(l.sent - l.received).padStart(6), `${fmt(l.jitterMeanMs, 2)}/${fmt(l.jitterMaxMs, 2)}`.padStart(20), String(r.tapReceived).padStart(10),
-          String(r.tapLost).padStart(10), String(r.recorderLate).padStart(9), (r.checked ? `${r.framesFound}/${r.framesSent}` : '-').padStart(20), fmt(r.nodeCores, 2).padStart(11),
+          String(r.tapLost).padStart(10), `${r.recorderLate}/${r.recorderResyncs}`.padStart(15), (r.checked ? `${r.framesFound}/${r.framesSent}` : '-').padStart(20), fmt(r.nodeCores, 2).padStart(11),
           fmt(r.workerCores, 2).padStart(14), fmt(l.cpuSeconds / l.wallSeconds, 2).padStart(10), `${fmt(r.loopP99Ms, 0)}/${fmt(r.loopMaxMs, 0)}`.padStart(15),
           fmt(r.nodeRssMb, 0).padStart(8), fmt(r.workersRssMb, 0).padStart(11),
         ].join(' '));
+        // CPU per RTP packet entering the engine: comparable across runs on a busy machine
+        const us = (cores: number) => fmt((cores * r.wall * 1e6) / l.sent, 1);
+        console.log(`          CPU per packet in: node ${us(r.nodeCores)} µs, workers ${us(r.workerCores)} µs`);
         if (l.sendLagMaxMs > 20) console.log(`          (generator timer late by up to ${fmt(l.sendLagMaxMs)} ms: frames went out in bursts)`);
       }
     }
@@ -234,7 +242,7 @@ async function main(): Promise<void> {
     closeDatabase(db);
     rmSync(dir, { recursive: true, force: true });
   }
-  const recorded = results.filter((r) => r.mode === 'recorded' && r.load.sent === r.load.received && r.tapLost === 0 && r.recorderLate === 0 && r.framesFound === r.framesSent);
+  const recorded = results.filter((r) => r.mode === 'recorded' && r.load.sent === r.load.received && r.tapLost === 0 && r.recorderLate === 0 && r.recorderResyncs === 0 && r.framesFound === r.framesSent);
   const best = recorded.reduce((a, r) => Math.max(a, r.calls), 0);
   console.log(`\nlargest step of recorded calls with no packet lost (gateways, taps) none late at the recorder, every frame in the checked recordings: ${best || 'none'} (target 500)`);
 }
