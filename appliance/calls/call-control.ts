@@ -523,23 +523,28 @@ export class CallControl extends EventEmitter<CallControlEvents> implements Desk
     if ('agent' in target && queuesOf(settings, target.agent).length === 0) return deskError('invalid', `agent ${target.agent} serves no queue`);
     const contactId = call.record.contactId;
     this.#detachAgent(call, agentId);
-    if ('number' in target) this.#transferOut(call, target.number);
-    else {
-      const queueId = 'queue' in target ? target.queue : queuesOf(settings, target.agent)[0]!.id;
-      if (!this.#step(call, { type: 'TransferredToQueue', queueId })) return deskError('not-allowed', 'the call cannot be transferred now');
-      const next = call.record.contactId!;
-      this.#contacts.set(next, call.id);
-      void call.session?.setBackground(call.id, { moh: true }).catch(() => undefined);
-      this.#o.acd.dispatch({
-        type: 'ContactArrived', contactId: next, queueId, channel: 'voice', priority: call.priority,
-        ...(call.record.customer !== 'anonymous' ? { customerId: call.record.customer } : {}), ...('agent' in target ? { preferredAgentId: target.agent } : {}),
-      });
-    }
-    this.#emitCall(agentId, call, 'ended', 'transferred');
-    if (contactId) {
+    // the agent's wrap-up starts before the next contact is offered (same instant, in order)
+    const wrapUp = () => {
+      this.#emitCall(agentId, call, 'ended', 'transferred');
+      if (!contactId) return;
       (call.legQueue ??= new Map()).set(contactId, this.#queueOfContact(call, contactId));
       this.#startWrapUp(call, agentId, contactId);
+    };
+    if ('number' in target) {
+      this.#transferOut(call, target.number);
+      wrapUp();
+      return ok;
     }
+    const queueId = 'queue' in target ? target.queue : queuesOf(settings, target.agent)[0]!.id;
+    if (!this.#step(call, { type: 'TransferredToQueue', queueId })) return deskError('not-allowed', 'the call cannot be transferred now');
+    wrapUp();
+    const next = call.record.contactId!;
+    this.#contacts.set(next, call.id);
+    void call.session?.setBackground(call.id, { moh: true }).catch(() => undefined);
+    this.#o.acd.dispatch({
+      type: 'ContactArrived', contactId: next, queueId, channel: 'voice', priority: call.priority,
+      ...(call.record.customer !== 'anonymous' ? { customerId: call.record.customer } : {}), ...('agent' in target ? { preferredAgentId: target.agent } : {}),
+    });
     return ok;
   }
 

@@ -55,7 +55,7 @@ export function buildCdr(call: LiveCall): CdrInput {
     ...(r.endedAt !== undefined ? { endedAt: r.endedAt } : {}), ...(r.endReason ? { endReason: r.endReason } : {}),
     ...(r.queueId ? { queueId: r.queueId } : {}),
     ...(talkers.at(-1)?.agentId ? { agentId: talkers.at(-1)!.agentId! } : r.agentId ? { agentId: r.agentId } : {}),
-    contacts: r.contacts, legs: call.legs.map((l) => ({ ...l })), segments: r.segments.map((s) => ({ ...s })),
+    contacts: r.contacts, legs: call.legs.map((l) => ({ ...l })), segments: r.segments.map((s) => ({ ...s })).sort((a, b) => a.start - b.start),
     choices: call.choices.map((c) => ({ ...c })),
     ...(call.disposition ? { disposition: call.disposition } : {}), ...(call.note !== undefined ? { note: call.note } : {}),
     ...(call.recordingId ? { recordingId: call.recordingId } : {}), recordingPaths: { ...call.recordingPaths },
