@@ -19,6 +19,11 @@ writeFileSync(secretsPath, JSON.stringify(secrets), { mode: 0o600 });
 
 const httpPort = process.env.FLEET_HTTP_PORT ?? '8080';
 const mqttPort = process.env.FLEET_MQTT_PORT ?? '1883';
+// The appliance's agent desktop: http on localhost (a secure context, so the softphone gets the
+// microphone); APPLIANCE_WEB_LAN=1 serves HTTPS with a self-signed certificate on every address.
+const webPort = Number(process.env.APPLIANCE_WEB_PORT ?? '8443');
+const webOnLan = process.env.APPLIANCE_WEB_LAN === '1';
+const webUrl = `${webOnLan ? 'https' : 'http'}://localhost:${webPort}`;
 const site = 'bj-01';
 const device = 'cc-demo';
 const applianceConfig = join(dir, 'appliance.json');
@@ -32,6 +37,8 @@ writeFileSync(
       fleet: { url: `mqtt://127.0.0.1:${mqttPort}`, secret: secrets.device, telemetryIntervalS: 2, keepaliveS: 10 },
       // A simulated 2-span E1 card whose spans now and then lose signal: the console shows alarms come and go.
       hardware: { board: 'cc-e1x2', driver: 'simulator', simulator: { seed: 7, chaos: { meanAlarmIntervalS: 900, meanAlarmDurationS: 90 } } },
+      // Agents log in with the desk section's ids; this admin (the fleet admin's password) manages local users.
+      web: { host: webOnLan ? '0.0.0.0' : '127.0.0.1', port: webPort, tls: { mode: webOnLan ? 'self-signed' : 'off' }, users: [{ username: 'admin', role: 'admin', password: secrets.admin }] },
     },
     null,
     2,
@@ -82,5 +89,6 @@ console.log(`
   Fleet console   ${String(fleet.httpUrl)}/      login: admin / ${secrets.admin}
   MQTT broker     ${String(fleet.brokerUrl)}
   Demo appliance  ${site}/${device} (config ${applianceConfig})
+  Agent desktop   ${webUrl}/      wallboard: ${webUrl}/wallboard
   Ctrl-C stops everything.
 `);
