@@ -114,6 +114,8 @@ interface Step {
   framesFound: number;
   framesSent: number;
   nodeCores: number;
+  /** Share of the node process's CPU spent in the kernel (pipe reads from the workers, file writes). */
+  nodeSystemShare: number;
   workerCores: number;
   loopP99Ms: number;
   /** Seconds over which the cores were measured (the run and its drain). */
@@ -192,7 +194,7 @@ async function step(engine: MediaEngine, gen: ReturnType<typeof startGenerator>,
   return {
     mode, calls, setupMs, load: reply.result, tapReceived, tapLost, recorderLate, recorderResyncs,
     checked: sample.length, framesFound, framesSent: sample.length * 2 * Math.round(seconds * 50),
-    nodeCores: (nodeCpu.user + nodeCpu.system) / 1e6 / wall, workerCores,
+    nodeCores: (nodeCpu.user + nodeCpu.system) / 1e6 / wall, nodeSystemShare: nodeCpu.system / (nodeCpu.user + nodeCpu.system), workerCores,
     wall, loopP99Ms: loop.percentile(99) / 1e6, loopMaxMs: loop.max / 1e6, nodeRssMb: nodeRss, workersRssMb: workersRss,
   };
 }
@@ -231,7 +233,7 @@ async function main(): Promise<void> {
         ].join(' '));
         // CPU per RTP packet entering the engine: comparable across runs on a busy machine
         const us = (cores: number) => fmt((cores * r.wall * 1e6) / l.sent, 1);
-        console.log(`          CPU per packet in: node ${us(r.nodeCores)} µs, workers ${us(r.workerCores)} µs`);
+        console.log(`          CPU per packet in: node ${us(r.nodeCores)} µs (${fmt(100 * r.nodeSystemShare, 0)}% in the kernel), workers ${us(r.workerCores)} µs`);
         if (l.sendLagMaxMs > 20) console.log(`          (generator timer late by up to ${fmt(l.sendLagMaxMs)} ms: frames went out in bursts)`);
       }
     }
