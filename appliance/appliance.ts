@@ -24,6 +24,7 @@ import { UpdateAgent, type UpdateAgentOptions } from './updater/update-agent.ts'
 import { startHardware, type HardwareLink } from './hardware-link/hardware-link.ts';
 import { startTelephony, type Telephony } from './telephony.ts';
 import { startApplianceWeb, type ApplianceWeb } from './web/start-appliance-web.ts';
+import { startMetrics, type RunningMetrics } from './metrics/start-metrics.ts';
 
 /** The running version: the package's, which release tooling stamps. */
 export const APPLIANCE_VERSION: string = (
@@ -40,6 +41,8 @@ export interface Appliance {
   readonly telephony: Telephony;
   /** The agent desktop, local wallboard and admin pages; undefined without a `web` section. */
   readonly web: ApplianceWeb | undefined;
+  /** Live ACD metrics: published to the fleet every second, the latest kept for the local wallboard. */
+  readonly metrics: RunningMetrics;
   stop(): Promise<void>;
 }
 
@@ -152,8 +155,10 @@ export async function startAppliance(config: ApplianceConfig, options: StartAppl
   }
   // Span and port state go into the telemetry above, alarms to the fleet as QoS 1 events.
   if (config.hardware) hardware = await startHardware({ config: config.hardware, emitEvent: fleetLink && ((e) => fleetLink!.emitEvent(e)), log: log.child('hardware') });
+  // Live ACD metrics once a second (QoS 0, dropped while offline), following the ACD telephony runs.
+  const metrics = startMetrics({ acd: () => telephony.acd, link: fleetLink, bootId, queueNames: () => Object.fromEntries((twin.config.acd?.queues ?? []).map((q) => [q.id, q.name ?? q.id])), log: log.child('metrics') });
   // The web server (agent desktop, local wallboard, admin): after telephony, whose desk and CDRs it serves.
-  const web = await startApplianceWeb(config, { telephony, bootId, updates: options.updates, log: log.child('web') });
+  const web = await startApplianceWeb(config, { telephony, bootId, metrics, updates: options.updates, log: log.child('web') });
   log.info('appliance started', { version, bootId, dataDir: config.dataDir, profile: config.profile, configVersion: twin.running.version });
 
   return {
@@ -164,8 +169,10 @@ export async function startAppliance(config: ApplianceConfig, options: StartAppl
     logs,
     telephony,
     web,
+    metrics,
     async stop() {
       await web?.stop();
+      metrics.stop();
       terminal?.closeAll('shutdown');
       hardware?.stop();
       await inbox?.stop();
