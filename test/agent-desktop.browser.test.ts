@@ -64,7 +64,7 @@ describe('agent desktop in a browser', () => {
     assert.equal(scripted.agents.get('1001')!.loggedIn, true);
     // the softphone loaded the router capabilities and told the desk its own
     await waitFor('capabilities told', () => scripted.agents.get('1001')!.rtpCapabilities);
-    assert.match((await page.locator('#mic-status').textContent()) ?? '', /麦克风已就绪/);
+    await page.locator('#mic-status', { hasText: '麦克风已就绪' }).waitFor();
   });
 
   test('the state buttons make the agent ready, then not ready with a reason', async () => {
@@ -106,6 +106,7 @@ describe('agent desktop in a browser', () => {
     assert.equal(await page.locator('body').getAttribute('data-ringing'), 'true');
     const ring = await page.evaluate(() => (window as unknown as { desk: { ringer: { active: boolean } } }).desk.ringer.active);
     assert.equal(ring, true);
+    await page.waitForFunction(() => document.title.includes('13800138000'), undefined, { timeout: 3000 });
   });
 
   test('answering stops the ring and shows the connected call; hold and retrieve toggle it', async () => {
@@ -113,7 +114,9 @@ describe('agent desktop in a browser', () => {
     await page.locator('#call-status[data-status="connected"]').waitFor();
     assert.equal(await page.locator('#offer-panel').isHidden(), true);
     assert.equal(await page.locator('body').getAttribute('data-ringing'), null);
+    await page.waitForFunction(() => !document.title.includes('13800138000'), undefined, { timeout: 3000 });
     assert.equal(await page.locator('#call-remote').textContent(), '13800138000');
+    assert.equal(await page.locator('#dtmf-pad button').count(), 12, 'a keypad for tones during the call');
     assert.equal(await page.locator('#pop-name').textContent(), '张三', 'the screen pop stays during the call');
     await page.click('#btn-hold');
     await page.locator('#call-status[data-status="held"]').waitFor();

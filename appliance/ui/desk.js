@@ -45,6 +45,21 @@ async function act(button, type, args) {
   }
 }
 
+// --- the tab's title blinks while an offer rings, so a hidden tab is noticed ---
+let titleTimer;
+function blinkTitle(caller) {
+  clearInterval(titleTimer);
+  if (!caller) {
+    applyI18n(document.head);
+    return;
+  }
+  let on = false;
+  titleTimer = setInterval(() => {
+    on = !on;
+    document.title = on ? t('offer.title', { caller }) : t('app.title');
+  }, 800);
+}
+
 // --- rendering ---
 
 function reasonText(reason) {
@@ -206,6 +221,7 @@ function applySnapshot(snap) {
   ui.wrapUps = new Map(snap.wrapUps.map((w) => [w.contactId, w]));
   if (ui.offer && ui.offer.device === 'browser') ringer.start();
   else ringer.stop();
+  blinkTitle(ui.offer?.caller);
   if (ui.calls.size === 0 && ui.wrapUps.size === 0 && !ui.offer) ui.pop = undefined;
   renderAll();
 }
@@ -221,6 +237,7 @@ const handlers = {
     ui.offer = e;
     ui.pop = e;
     if (e.device === 'browser') ringer.start();
+    blinkTitle(e.caller);
     renderOffer();
     renderPop();
     renderTimers();
@@ -229,6 +246,7 @@ const handlers = {
     if (ui.offer?.contactId !== e.contactId) return;
     ui.offer = undefined;
     ringer.stop();
+    blinkTitle(undefined);
     if (e.reason !== 'answered') {
       toast(t(`offer.ended.${e.reason}`));
       if (ui.calls.size === 0) ui.pop = undefined;
@@ -284,7 +302,7 @@ client.addEventListener('close', (e) => {
   $('conn').dataset.online = 'false';
   $('conn').dataset.i18n = 'conn.offline';
   $('conn').textContent = t('conn.offline');
-  if (e.detail.code === 4401 || e.detail.code === 1006) {
+  if (!leaving && (e.detail.code === 4401 || e.detail.code === 1006)) {
     // The session may have ended: a page GET tells (it redirects to the login when so).
     fetch('/api/me', { credentials: 'same-origin' }).then((res) => {
       if (res.status === 401) location.replace('/login');
@@ -342,6 +360,11 @@ $('btn-retrieve').addEventListener('click', () => {
   if (c) act($('btn-retrieve'), 'retrieve', { callId: c.callId });
 });
 $('transfer-kind').addEventListener('change', renderTransferKind);
+$('dtmf-pad').addEventListener('click', (event) => {
+  const digit = event.target?.dataset?.digit;
+  const c = currentCall();
+  if (digit && c) softphone.sendDigits(c.callId, digit);
+});
 $('btn-transfer').addEventListener('click', () => {
   const c = currentCall();
   if (!c) return;
@@ -371,11 +394,13 @@ $('btn-wrapup-done').addEventListener('click', async () => {
     renderPop();
   }
 });
+let leaving = false;
 $('logout').addEventListener('click', async () => {
+  leaving = true;
   await client.request('logout');
   const me = await fetch('/api/me', { credentials: 'same-origin' }).then((r) => (r.ok ? r.json() : undefined), () => undefined);
-  if (me) await fetch('/api/logout', { method: 'POST', credentials: 'same-origin', headers: { 'x-csrf-token': me.csrfToken } }).catch(() => {});
   client.close();
+  if (me) await fetch('/api/logout', { method: 'POST', credentials: 'same-origin', headers: { 'x-csrf-token': me.csrfToken } }).catch(() => {});
   location.replace('/login');
 });
 

@@ -17,7 +17,7 @@ before(async () => {
     { id: '1001', password: 'agent-1001-pw' },
     { id: '1002', password: 'agent-1002-pw' },
   ]);
-  server = await startTestWebServer({ desk: scripted.desk, config: { users: [{ username: 'boss', role: 'supervisor', password: 'boss-password', agentId: '1002' }] } });
+  server = await startTestWebServer({ desk: scripted.desk, socket: { abandonGraceMs: 300 }, config: { users: [{ username: 'boss', role: 'supervisor', password: 'boss-password', agentId: '1002' }] } });
 });
 after(async () => {
   for (const s of sockets) s.terminate();
@@ -136,5 +136,32 @@ describe('agent WebSocket', () => {
     const res = await fetch(`${server.url}/api/logout`, { method: 'POST', headers: { cookie: s.cookie, 'x-csrf-token': s.csrf } });
     assert.equal(res.status, 204);
     assert.equal(await closed, 4401);
+  });
+
+  test('an idle agent whose page is gone for good is signed out; a reload within the grace time keeps it signed in', async () => {
+    // the call of an earlier test ends and is wrapped up: the agent is idle
+    for (const callId of scripted.agents.get('1001')!.calls.keys()) scripted.remoteHangup('1001', callId);
+    for (const contactId of scripted.agents.get('1001')!.wrapUps.keys()) scripted.completeWrapUp('1001', contactId, { disposition: 'resolved' });
+    const first = await connectAs('1001', 'agent-1001-pw');
+    if (!scripted.agents.get('1001')!.loggedIn) assert.equal((await first.request({ type: 'login' })).ok, true);
+    // a reload: the socket closes and a new one opens at once
+    first.ws.close();
+    const again = await connectAs('1001', 'agent-1001-pw');
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(scripted.agents.get('1001')!.loggedIn, true, 'still signed in after a reload');
+    // the tab is closed
+    again.ws.close();
+    for (const s of sockets) if (s !== again.ws) s.close();
+    await waitFor('signed out', () => scripted.agents.get('1001')!.loggedIn === false, { timeoutMs: 3000 });
+    assert.ok(scripted.calls.some((c) => c[0] === 'logout' && c[1] === '1001'));
+  });
+
+  test('an agent whose call is ringing when its page goes stays signed in (the ring-no-answer handles it)', async () => {
+    const b = await connectAs('boss', 'boss-password');
+    if (!scripted.agents.get('1002')!.loggedIn) await b.request({ type: 'login' });
+    scripted.offer('1002', { contactId: 'k9', callId: 'c9', queueId: 'sales', caller: '13800000009', did: '4008001234', variables: {}, choices: [], screenPop: { recentContacts: [] } });
+    for (const s of sockets) s.close();
+    await new Promise((r) => setTimeout(r, 700));
+    assert.equal(scripted.agents.get('1002')!.loggedIn, true);
   });
 });

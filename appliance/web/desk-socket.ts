@@ -25,6 +25,12 @@ export interface DeskSocketOptions {
   heartbeatMs?: number;
   /** Requests accepted per connection per second; more are answered with `rate-limited`. */
   maxRequestsPerSecond?: number;
+  /**
+   * When an agent's last socket closes and none comes back within this time (a closed tab, a
+   * crashed PC, not a reload), the agent is signed out of the desk if idle on the browser
+   * softphone, so the ACD stops offering calls to a page nobody sees. Default 20 s.
+   */
+  abandonGraceMs?: number;
 }
 
 interface Client {
@@ -64,6 +70,7 @@ export class DeskSocket {
   readonly #listeners: Array<[DeskEventName, (...args: never[]) => void]> = [];
   readonly #heartbeat: NodeJS.Timeout;
   readonly #unLogout: () => void;
+  readonly #abandoned = new Map<string, NodeJS.Timeout>();
 
   constructor(options: DeskSocketOptions) {
     this.#options = options;
@@ -108,9 +115,11 @@ export class DeskSocket {
   #accept(socket: WebSocket, ctx: WebAuthContext): void {
     const client: Client = { socket, token: ctx.token, agentId: agentIdOf(ctx.user), alive: true, windowStart: Date.now(), windowCount: 0 };
     this.#clients.add(client);
+    clearTimeout(this.#abandoned.get(client.agentId));
+    this.#abandoned.delete(client.agentId);
     socket.on('pong', () => (client.alive = true));
-    socket.on('close', () => this.#clients.delete(client));
-    socket.on('error', () => this.#clients.delete(client));
+    socket.on('close', () => this.#drop(client));
+    socket.on('error', () => this.#drop(client));
     socket.on('message', (data, isBinary) => void this.#onMessage(client, isBinary ? undefined : data.toString()));
     this.#send(client, { type: 'hello', agentId: client.agentId, user: { username: ctx.user.username, role: ctx.user.role, ...(ctx.user.displayName ? { displayName: ctx.user.displayName } : {}) } });
   }
@@ -156,6 +165,25 @@ export class DeskSocket {
     }
   }
 
+  #drop(client: Client): void {
+    if (!this.#clients.delete(client)) return;
+    const agentId = client.agentId;
+    if ([...this.#clients].some((c) => c.agentId === agentId) || this.#abandoned.has(agentId)) return;
+    const timer = setTimeout(() => {
+      this.#abandoned.delete(agentId);
+      if ([...this.#clients].some((c) => c.agentId === agentId)) return;
+      const snap = this.#options.desk.snapshot(agentId);
+      if (!snap.ok) return;
+      const s = snap.snapshot;
+      // Only an idle browser agent: a desk phone still rings, and a call or wrap-up is left to its own end.
+      if (!s.loggedIn || s.device !== 'browser' || s.calls.length > 0 || s.wrapUps.length > 0 || s.offer) return;
+      this.#options.log?.info('agent page gone: signing the agent out', { agentId });
+      void Promise.resolve(this.#options.desk.logout(agentId)).catch(() => undefined);
+    }, this.#options.abandonGraceMs ?? 20_000);
+    timer.unref();
+    this.#abandoned.set(agentId, timer);
+  }
+
   #broadcast(agentId: string, name: DeskEventName, data: unknown): void {
     for (const c of this.#clients) if (c.agentId === agentId) this.#send(c, { type: 'event', name, data });
   }
@@ -169,7 +197,7 @@ export class DeskSocket {
     for (const c of this.#clients) {
       if (!c.alive || !this.#options.auth.authenticate(c.token, false)) {
         c.socket.terminate();
-        this.#clients.delete(c);
+        this.#drop(c);
         continue;
       }
       c.alive = false;
@@ -179,6 +207,8 @@ export class DeskSocket {
 
   close(): void {
     clearInterval(this.#heartbeat);
+    for (const t of this.#abandoned.values()) clearTimeout(t);
+    this.#abandoned.clear();
     this.#unLogout();
     for (const [name, listener] of this.#listeners) this.#options.desk.off(name, listener as never);
     for (const c of this.#clients) c.socket.close(1001, 'server stopping');

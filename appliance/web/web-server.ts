@@ -14,7 +14,7 @@ import type { Logger } from '../log/logger.ts';
 import { FsyncJsonFile } from '../store/fsync-json-file.ts';
 import type { WebConfig } from '../config/appliance-config.ts';
 import { createApplianceWebApp, type ApplianceWebAppDeps } from './web-app.ts';
-import { DeskSocket } from './desk-socket.ts';
+import { DeskSocket, type DeskSocketOptions } from './desk-socket.ts';
 import type { DeskPort } from './desk-protocol.ts';
 import { WebAuth } from './web-auth.ts';
 import { WebUserStore, WebUsersDoc, emptyWebUsersDoc } from './web-users.ts';
@@ -29,6 +29,8 @@ export interface StartWebServerOptions extends Omit<ApplianceWebAppDeps, 'auth'>
   log?: Logger;
   /** Tests use a cheap scrypt cost. */
   hashParams?: ScryptParams;
+  /** Limits and timers of the agent WebSocket. */
+  socket?: Pick<DeskSocketOptions, 'abandonGraceMs' | 'heartbeatMs' | 'maxRequestsPerSecond'>;
 }
 
 export interface WebServer {
@@ -81,7 +83,7 @@ export async function startWebServer(options: StartWebServerOptions): Promise<We
     ) as Server;
     s.once('error', reject);
   });
-  const deskSocket = options.desk ? new DeskSocket({ desk: options.desk, auth, ...(log ? { log: log.child('desk-ws') } : {}) }) : undefined;
+  const deskSocket = options.desk ? new DeskSocket({ ...options.socket, desk: options.desk, auth, ...(log ? { log: log.child('desk-ws') } : {}) }) : undefined;
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (!deskSocket?.handleUpgrade(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });
