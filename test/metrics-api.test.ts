@@ -123,4 +123,26 @@ describe('live metrics reach the fleet API', { timeout: 30_000 }, () => {
       await reader.cancel();
     }
   });
+
+  test('the live stream of another site carries none of this appliance\'s samples', async () => {
+    const res = await client.fetch('GET', '/api/metrics/live?site=bj01');
+    const reader = res.body!.getReader();
+    try {
+      // Two heartbeats' worth of this appliance's samples would have arrived by the snapshot's second second.
+      const text = await readUntil(reader, (t) => eventsOf(t, 'snapshot').length === 1, 5000);
+      assert.deepEqual(eventsOf(text, 'snapshot')[0], []);
+      const own = await client.fetch('GET', '/api/metrics/live?site=sh01');
+      const ownReader = own.body!.getReader();
+      try {
+        const ownText = await readUntil(ownReader, (t) => eventsOf(t, 'metrics').length >= 1, 5000);
+        assert.equal(eventsOf<View>(ownText, 'metrics')[0]!.site, 'sh01');
+      } finally {
+        await ownReader.cancel();
+      }
+      const later = await readUntil(reader, () => true, 100, text);
+      assert.deepEqual(eventsOf(later, 'metrics'), []);
+    } finally {
+      await reader.cancel();
+    }
+  });
 });

@@ -5,7 +5,7 @@
 // page in Chromium and of the fleet API (within 2 s of the change).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
@@ -15,7 +15,7 @@ import { silentLogger } from '../appliance/log/logger.ts';
 import { hashPassword } from '../appliance/desk/agent-credentials.ts';
 import { encodeWavPcm16 } from '../appliance/media/wav.ts';
 import type { LiveMetrics } from '../protocol/metrics.ts';
-import { scenarios, testConfig } from './fixtures/calls/call-harness.ts';
+import { testConfig } from './fixtures/calls/call-harness.ts';
 import { freeUdpPort, killChildren, run, type RunResult } from './fixtures/sip/harness.ts';
 import { ApplianceProcess } from './support/appliance-process.ts';
 import { loginOverHttp } from './support/appliance-web.ts';
@@ -29,14 +29,78 @@ const dev = { ref: { site: 'gz01', device: 'cc1' }, name: '广州分行', secret
 const AGENT = '1001';
 const AGENT_PASSWORD = 'agent-1001-password';
 
-/** A customer calling DID 4001 from SIPp: presses `digit` (RFC 4733), stays `stayMs`, hangs up. */
+/**
+ * A customer calling DID 4001 from SIPp: hears the menu, presses `digit` (RFC 4733 from SIPp's
+ * own pcaps), stays `stayMs` echoing what it hears, hangs up. Caller id 13912345678.
+ */
+const callerScenario = (digitPcap: string, stayMs: number) => `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<!DOCTYPE scenario SYSTEM "sipp.dtd">
+<scenario name="customer calls the DID">
+  <send retrans="500"><![CDATA[
+INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: customer <sip:13912345678@[local_ip]:[local_port]>;tag=[pid]SIPpTag[call_number]
+To: <sip:[service]@[remote_ip]:[remote_port]>
+Call-ID: [call_id]
+CSeq: 1 INVITE
+Contact: sip:13912345678@[local_ip]:[local_port]
+Max-Forwards: 70
+Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=gw 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[media_ip_type] [media_ip]
+t=0 0
+m=audio [media_port] RTP/AVP 0 101
+a=rtpmap:0 PCMU/8000
+a=rtpmap:101 telephone-event/8000
+a=fmtp:101 0-15
+
+]]></send>
+  <recv response="100" optional="true"/>
+  <recv response="180" optional="true"/>
+  <recv response="183" optional="true"/>
+  <recv response="200" rtd="true"/>
+  <send><![CDATA[
+ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: customer <sip:13912345678@[local_ip]:[local_port]>;tag=[pid]SIPpTag[call_number]
+To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: 1 ACK
+Contact: sip:13912345678@[local_ip]:[local_port]
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+  <pause milliseconds="600"/>
+  <nop><action><exec play_pcap_audio="${digitPcap}"/></action></nop>
+  <pause milliseconds="${stayMs}"/>
+  <send retrans="500"><![CDATA[
+BYE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: customer <sip:13912345678@[local_ip]:[local_port]>;tag=[pid]SIPpTag[call_number]
+To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: 2 BYE
+Contact: sip:13912345678@[local_ip]:[local_port]
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+  <recv response="200"/>
+</scenario>
+`;
+
 async function customer(dir: string, sipPort: number, digit: string, stayMs: number): Promise<RunResult> {
   const port = await freeUdpPort();
   const mediaPort = (await freeUdpPort()) & ~1;
   const sf = join(dir, `caller-${port}.xml`);
-  writeFileSync(sf, readFileSync(join(scenarios, 'caller.xml'), 'utf8').replaceAll('DIGIT_PCAP', `/usr/share/sip-tester/dtmf_2833_${digit}.pcap`).replaceAll('HOLD_MS', String(stayMs)));
+  writeFileSync(sf, callerScenario(`/usr/share/sip-tester/dtmf_2833_${digit}.pcap`, stayMs));
   return run('sipp', [`127.0.0.1:${sipPort}`, '-i', '127.0.0.1', '-p', String(port), '-mi', '127.0.0.1', '-mp', String(mediaPort), '-nostdin', '-m', '1', '-s', '4001',
-    '-rtp_echo', '-sf', sf, '-timeout', `${Math.ceil(stayMs / 1000) + 8}s`, '-timeout_error'], stayMs + 12_000, scenarios);
+    '-rtp_echo', '-sf', sf, '-timeout', `${Math.ceil(stayMs / 1000) + 8}s`, '-timeout_error'], stayMs + 12_000, dir);
 }
 
 describe('fleet wallboard fed by a real appliance process', { timeout: 60_000 }, () => {
@@ -134,7 +198,7 @@ describe('fleet wallboard fed by a real appliance process', { timeout: 60_000 },
   });
 
   test('a SIPp customer pressing 1 waits in sales; the agent going ready gets the offer; the hang-up counts as offered', async () => {
-    const call = customer(dir, sipPort, '1', 7000);
+    const call = customer(dir, sipPort, '1', 5500);
     await value('sales', 'waiting').filter({ hasText: /^1$/ }).waitFor({ timeout: 10_000 });
     assert.equal((await fleetQueue('sales'))?.waiting, 1);
     ws!.send(JSON.stringify({ id: 2, type: 'presence', presence: 'ready' }));

@@ -65,8 +65,10 @@ const STEP_MS = 10_000;
 const STALE_MS = 5_000;
 const SITE_KEY = 'wallboard.site';
 
-/** site.device -> { view, seenAt } */
+/** site.device -> { view, seenAt }: the appliances of the chosen site (or all). */
 const devices = new Map();
+/** Every site with metrics, for the selector (the stream carries only the chosen one). */
+const knownSites = new Set();
 /** site.device.queue -> [{ at, waiting }] */
 const trends = new Map();
 let site = pickSite();
@@ -111,6 +113,7 @@ function upsert(view) {
   }
   const first = !devices.has(key);
   devices.set(key, { view, seenAt: Date.now() });
+  knownSites.add(view.site);
   for (const q of view.metrics.queues) addTrend(`${key}.${q.id}`, view.receivedAt, q.waiting);
   addTrend(`${key}.`, view.receivedAt, view.metrics.totals.waiting);
   if (first) void loadHistory(view);
@@ -314,7 +317,7 @@ function render() {
 }
 
 function renderSites() {
-  const sites = [...new Set([...devices.values()].map((d) => d.view.site))].sort();
+  const sites = [...knownSites].sort();
   if (site !== '' && !sites.includes(site)) sites.push(site);
   const want = ['', ...sites];
   const have = [...select.options].map((o) => o.value);
@@ -336,6 +339,8 @@ select.addEventListener('change', () => {
   else url.searchParams.delete('site');
   history.replaceState(null, '', url);
   tilesEl.replaceChildren();
+  devices.clear();
+  connect();
   render();
 });
 
@@ -361,27 +366,31 @@ function scheduleRender() {
   });
 }
 
+let source;
+/** The live stream of the chosen site only: a wall in one branch does not take every branch's samples. */
 function connect() {
-  const source = new EventSource('/api/metrics/live');
-  source.addEventListener('snapshot', (e) => {
+  source?.close();
+  const es = new EventSource(site ? `/api/metrics/live?site=${encodeURIComponent(site)}` : '/api/metrics/live');
+  source = es;
+  es.addEventListener('snapshot', (e) => {
     devices.clear();
     for (const v of JSON.parse(e.data)) upsert(v);
     setLive('connected');
     scheduleRender();
   });
-  source.addEventListener('metrics', (e) => {
+  es.addEventListener('metrics', (e) => {
     upsert(JSON.parse(e.data));
     scheduleRender();
   });
-  source.addEventListener('logout', () => {
-    source.close();
+  es.addEventListener('logout', () => {
+    es.close();
     toLogin();
   });
-  source.addEventListener('error', async () => {
+  es.addEventListener('error', async () => {
     setLive('reconnecting');
     const res = await fetch('/api/me', { credentials: 'same-origin' }).catch(() => undefined);
     if (res?.status === 401) {
-      source.close();
+      es.close();
       toLogin();
     }
   });
@@ -403,15 +412,26 @@ setInterval(() => {
   render(); // ages staleness and the trend window even when no sample comes
 }, 1000);
 
+/**
+ * Every site for the selector, and anything of the chosen site a dropped stream missed. A
+ * wallboard runs all day: this periodic read also keeps its session in use (the absolute
+ * session limit still applies).
+ */
+async function resync() {
+  const res = await fetch('/api/metrics', { credentials: 'same-origin' }).catch(() => undefined);
+  if (res?.status === 401) return toLogin();
+  if (!res?.ok) return;
+  for (const v of (await res.json()).devices) {
+    knownSites.add(v.site);
+    if ((site === '' || v.site === site) && !devices.has(keyOf(v))) upsert(v);
+  }
+  render();
+}
+
 const me = await fetch('/api/me', { credentials: 'same-origin' });
 if (me.status === 401) toLogin();
 else {
   connect();
-  // A wallboard runs all day: a periodic read keeps its session in use (the absolute session
-  // limit still applies) and re-syncs anything a dropped stream missed.
-  setInterval(async () => {
-    const res = await fetch('/api/metrics', { credentials: 'same-origin' }).catch(() => undefined);
-    if (res?.status === 401) return toLogin();
-    if (res?.ok) for (const v of (await res.json()).devices) if (!devices.has(keyOf(v))) upsert(v);
-  }, 60_000);
+  await resync();
+  setInterval(resync, 60_000);
 }

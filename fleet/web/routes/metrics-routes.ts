@@ -1,4 +1,4 @@
-import { map } from 'rxjs';
+import { filter, map } from 'rxjs';
 import { z } from 'zod';
 import { Id } from '../../../protocol/ids.ts';
 import { LiveMetrics } from '../../../protocol/metrics.ts';
@@ -43,15 +43,20 @@ export function metricsRoutes({ metrics, registry, auth, live }: MetricsRouteDep
     route({
       method: 'get',
       path: '/api/metrics/live',
-      summary: 'Server-sent events: a snapshot of every appliance\'s latest metrics, then a `metrics` event per sample (latest per appliance)',
+      summary: 'Server-sent events: a snapshot of every appliance\'s latest metrics (or one site\'s), then a `metrics` event per sample (latest per appliance)',
       tag: 'metrics',
       role: 'viewer',
+      query: SiteQuery,
       produces: 'text/event-stream',
-      handler: (c) => {
+      handler: (c, { query }) => {
         const token = c.get('auth').token;
+        const site = query.site;
         return liveStream(c, {
-          list: () => metrics.list().map(named),
-          changes$: metrics.changes$.pipe(map((v) => (v.removed ? v : named(v)))),
+          list: () => metrics.list(site ? { site } : {}).map(named),
+          changes$: metrics.changes$.pipe(
+            filter((v) => site === undefined || v.site === site),
+            map((v) => (v.removed ? v : named(v))),
+          ),
           event: 'metrics',
           stillAuthorised: () => auth.authenticate(token, false) !== undefined,
           ...live,
