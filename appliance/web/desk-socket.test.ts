@@ -164,4 +164,47 @@ describe('agent WebSocket', () => {
     await new Promise((r) => setTimeout(r, 700));
     assert.equal(scripted.agents.get('1002')!.loggedIn, true);
   });
+
+});
+
+describe('agent WebSocket sessions', () => {
+  test('an open desktop keeps its session alive through a quiet spell; a session without one expires', async () => {
+    const { createServer } = await import('node:http');
+    const { Low, Memory } = await import('lowdb');
+    const { WebAuth } = await import('./web-auth.ts');
+    const { WebUserStore } = await import('./web-users.ts');
+    const { DeskSocket } = await import('./desk-socket.ts');
+    let now = 1_000_000;
+    const users = await WebUserStore.open({ db: new Low(new Memory(), { users: [] }), hashParams: { N: 1024, r: 8, p: 1 } });
+    await users.create({ username: 'night', password: 'night-shift-pw', role: 'agent' });
+    const auth = new WebAuth({ users, now: () => now, idleTimeoutMs: 60_000 });
+    const desk = new ScriptedDesk([{ id: 'night', password: 'unused-password' }]).desk;
+    const socket = new DeskSocket({ desk, auth, heartbeatMs: 50, abandonGraceMs: 60_000 });
+    const http = createServer();
+    http.on('upgrade', (req, s, head) => socket.handleUpgrade(req, s, head));
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(http.address() as { port: number }).port}`;
+    try {
+      const login = await auth.login('night', 'night-shift-pw', '127.0.0.1');
+      assert.ok(login.ok);
+      const kept = login.token;
+      const ws = new WebSocket(`${base.replace('http', 'ws')}/api/desk/ws`, { headers: { cookie: `cc_session=${kept}`, origin: base } });
+      ws.on('error', () => {});
+      await new Promise((r) => ws.on('open', r));
+      const other = await auth.login('night', 'night-shift-pw', '127.0.0.1');
+      assert.ok(other.ok);
+      // twenty idle timeouts in 50 s steps (each under the timeout), the heartbeat running in between
+      for (let i = 0; i < 20; i++) {
+        now += 50_000;
+        await new Promise((r) => setTimeout(r, 120));
+      }
+      assert.ok(auth.authenticate(kept, false), 'the open desktop\'s session lives');
+      assert.equal(auth.authenticate(other.token, false), undefined, 'a session without a desktop expired');
+      assert.equal(ws.readyState, WebSocket.OPEN);
+      ws.close();
+    } finally {
+      socket.close();
+      await new Promise((r) => http.close(r));
+    }
+  });
 });

@@ -193,9 +193,14 @@ export class DeskSocket {
     client.socket.send(JSON.stringify(message));
   }
 
+  /**
+   * Pings every socket. A desktop that answered the last ping is open in front of an agent
+   * waiting for calls, so it counts as use of the session: a quiet hour on the queue does not
+   * log the agent out (the absolute session limit still applies).
+   */
   #beat(): void {
     for (const c of this.#clients) {
-      if (!c.alive || !this.#options.auth.authenticate(c.token, false)) {
+      if (!c.alive || !this.#options.auth.authenticate(c.token, true)) {
         c.socket.terminate();
         this.#drop(c);
         continue;
