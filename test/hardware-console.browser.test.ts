@@ -112,5 +112,44 @@ describe('device hardware in the console', () => {
     await cell(ref).locator('.hw[data-span="2"]', { hasText: 'E1-2 LOS LOF' }).waitFor();
     assert.equal(await cell({ site: 'bj01', device: 'vm' }).textContent(), '—');
     await page.click('#lang-switch');
+    await page.locator('th', { hasText: '线路' }).waitFor();
+  });
+
+  test('the device page lists the spans with their alarms and the alarm log with durations, live', async () => {
+    const t0 = Date.now() - 60_000;
+    const alarm = (seq: number, type: string, severity: 'critical' | 'info', data: Record<string, unknown>) =>
+      events.insert(ref, { epoch: 'e1', seq, ts: data.at as number, type, severity, data }, data.at as number);
+    alarm(1, 'hardware.span.alarm.raised', 'critical', { span: 2, alarm: 'los', at: t0 });
+    alarm(2, 'hardware.span.alarm.cleared', 'info', { span: 2, alarm: 'los', at: t0 + 42_000, durationMs: 42_000 });
+    events.insert(ref, { epoch: 'e1', seq: 3, ts: t0, type: 'terminal.opened', severity: 'warning', data: {} }, t0);
+    registry.applyTelemetry(ref, telemetry(e1('up')), Date.now() + 3);
+    await page.click(`tr[data-key="${ref.site}.${ref.device}"] td.name a`);
+    await page.waitForURL(/\/device\?site=sh01&device=e1box/);
+    await page.locator('#span-rows tr[data-span="2"][data-state="up"]').waitFor();
+    assert.equal(await page.locator('#device-name').textContent(), '上海 E1');
+    assert.deepEqual(await page.locator('#span-rows tr[data-span="1"] td').allTextContents(), ['E1-1', 'PSTN PRI', '正常', '—', '3 / 30', '✓']);
+    assert.equal(await page.locator('#ports').isHidden(), true);
+    await page.locator('#alarm-rows tr').nth(1).waitFor();
+    assert.deepEqual(await page.locator('#alarm-rows tr td.event').allTextContents(), ['已恢复', '严重告警']);
+    assert.deepEqual(await page.locator('#alarm-rows tr').first().locator('td').nth(4).textContent(), '42秒');
+
+    // The span fails again: the table turns red at once and the new alarm joins the log.
+    alarm(4, 'hardware.span.alarm.raised', 'critical', { span: 2, alarm: 'lof', at: Date.now() });
+    registry.applyTelemetry(ref, telemetry(e1('down')), Date.now() + 4);
+    await page.locator('#span-rows tr[data-span="2"][data-state="down"]').waitFor();
+    assert.equal(await page.locator('#span-rows tr[data-span="2"] td.alarms').textContent(), '信号丢失 帧失步');
+    await page.locator('#alarm-rows tr').nth(2).waitFor();
+    assert.equal(await page.locator('#alarm-rows tr').first().locator('td.alarm').textContent(), '帧失步');
+  });
+
+  test('the device page of an analog board shows its ports; an unknown device says so', async () => {
+    await page.goto(`${url}/device?site=${analog.site}&device=${analog.device}`);
+    await page.locator('#port-rows tr[data-port="6"]').waitFor();
+    assert.deepEqual(await page.locator('#port-rows tr[data-port="6"] td').allTextContents(), ['6', 'FXO', 'PSTN line 2', '挂机', '线路无馈电']);
+    assert.equal(await page.locator('#port-rows tr[data-port="5"] td.hook').textContent(), '振铃');
+    assert.equal(await page.locator('#spans').isHidden(), true);
+    assert.equal(await page.locator('#no-alarms').isVisible(), true);
+    await page.goto(`${url}/device?site=nowhere&device=none`);
+    await page.locator('#not-found:not([hidden])').waitFor();
   });
 });

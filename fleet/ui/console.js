@@ -44,7 +44,10 @@ function fillRow(row, d) {
   row.dataset.status = d.status;
   cell(row, 'site').textContent = d.site;
   cell(row, 'device').textContent = d.device;
-  cell(row, 'name').textContent = d.name;
+  const name = document.createElement('a');
+  name.href = `/device?site=${encodeURIComponent(d.site)}&device=${encodeURIComponent(d.device)}`;
+  name.textContent = d.name;
+  cell(row, 'name').replaceChildren(name);
 
   const status = cell(row, 'status');
   status.replaceChildren();

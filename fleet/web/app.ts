@@ -130,6 +130,7 @@ export function createFleetApp(deps: FleetAppDeps): Hono<FleetEnv> {
   });
   app.get('/', (c) => page(c, 'index.html'));
   app.get('/wallboard', (c) => page(c, 'wallboard.html'));
+  app.get('/device', (c) => page(c, 'device.html'));
   for (const name of ['config', 'audit', 'users', 'terminal', 'rollouts']) app.get(`/${name}`, (c) => page(c, `${name}.html`));
 
   // --- the REST API, one table ---
