@@ -4,7 +4,7 @@
 // desk, recording). Telephony starts once the running configuration has a `sip` section
 // (at boot, or when one is applied later). Box-local settings that the twin does not carry
 // (media addresses and ports) come from `<dataDir>/telephony.json`:
-//   { "media": { ...MediaConfig overrides }, "seedConfig": { ...a configuration document } }
+//   { "media": { ...MediaConfig overrides }, "seedConfig": { ...a configuration document }, "customers": [...] }
 // `seedConfig` is applied as a local edit on first start when nothing configures SIP yet
 // (the demo uses it), so a fresh box answers calls before any fleet push.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -19,7 +19,7 @@ import { CallService } from './calls/call-service.ts';
 import { callSettingsFrom, type CallSettings } from './calls/call-settings.ts';
 import { CDR_MIGRATIONS, CdrStore } from './cdr/cdr-store.ts';
 import type { ConfigTwin } from './config-twin/config-twin.ts';
-import { CUSTOMER_MIGRATIONS, CustomerStore } from './customers/customer-store.ts';
+import { CUSTOMER_MIGRATIONS, CustomerStore, type CustomerInput } from './customers/customer-store.ts';
 import type { AgentDesk } from './desk/agent-desk.ts';
 import { IvrRunner } from './ivr/ivr-runner.ts';
 import { MediaEngine } from './media/media-engine.ts';
@@ -53,7 +53,12 @@ export interface TelephonyOptions {
   acdTickMs?: number;
 }
 
-const LocalFile = z.strictObject({ media: z.record(z.string(), z.unknown()).optional(), seedConfig: z.record(z.string(), z.unknown()).optional() });
+const LocalFile = z.strictObject({
+  media: z.record(z.string(), z.unknown()).optional(),
+  seedConfig: z.record(z.string(), z.unknown()).optional(),
+  /** Customer records added when their number is not known yet (demo data). */
+  customers: z.array(z.unknown()).max(10_000).optional(),
+});
 
 /** The running telephony modules (present once SIP is configured). */
 export interface TelephonyModules {
@@ -203,7 +208,12 @@ export async function startTelephony(options: TelephonyOptions): Promise<Telepho
       return { commit: () => telephony.apply(next) };
     },
   });
-  const seed = readLocal(options.dataDir).seedConfig;
+  const local = readLocal(options.dataDir);
+  for (const c of local.customers ?? []) {
+    const phone = (c as { phone?: unknown }).phone;
+    if (typeof phone === 'string' && !telephony.customers.byPhone(phone)) await telephony.customers.put(c as CustomerInput).catch(() => undefined);
+  }
+  const seed = local.seedConfig;
   if (!twin.config.sip && seed) {
     const r = await twin.editLocal(seed, 'telephony seed');
     if (!r.ok) (options.log ?? silentLogger).error('telephony seed configuration refused', { issues: r.issues.slice(0, 5) });

@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { DEMO_DID, demoAgentPasswords, writeDemoTelephony } from './demo-telephony.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const dir = join(root, 'var/demo');
@@ -12,9 +13,10 @@ mkdirSync(dir, { recursive: true });
 
 // Secrets are made once and kept, so a restart finds the same demo device and login.
 const secretsPath = join(dir, 'demo-secrets.json');
-const secrets: { device: string; admin: string } = existsSync(secretsPath)
+const secrets: { device: string; admin: string; agents?: Record<string, string> } = existsSync(secretsPath)
   ? JSON.parse(readFileSync(secretsPath, 'utf8'))
   : { device: randomBytes(24).toString('base64url'), admin: 'admin-' + randomBytes(4).toString('hex') };
+secrets.agents = demoAgentPasswords(secrets.agents);
 writeFileSync(secretsPath, JSON.stringify(secrets), { mode: 0o600 });
 
 const httpPort = process.env.FLEET_HTTP_PORT ?? '8080';
@@ -27,6 +29,9 @@ const webUrl = `${webOnLan ? 'https' : 'http'}://localhost:${webPort}`;
 const site = 'bj-01';
 const device = 'cc-demo';
 const applianceConfig = join(dir, 'appliance.json');
+// Telephony: DID 4001 -> two-level IVR -> sales/support queues, agents 1001-1003 (see demo-telephony.ts).
+const sipPort = Number(process.env.DEMO_SIP_PORT ?? '5060');
+writeDemoTelephony(root, join(dir, 'appliance-data'), secrets.agents, sipPort);
 writeFileSync(
   applianceConfig,
   JSON.stringify(
@@ -90,5 +95,8 @@ console.log(`
   MQTT broker     ${String(fleet.brokerUrl)}
   Demo appliance  ${site}/${device} (config ${applianceConfig})
   Agent desktop   ${webUrl}/      wallboard: ${webUrl}/wallboard
+  Agents          ${Object.entries(secrets.agents).map(([id, pw]) => `${id} / ${pw}`).join('   ')}
+  SIP             udp/tcp port ${sipPort}: call ${DEMO_DID} (sip:${DEMO_DID}@<this host>:${sipPort}) from any softphone;
+                  desk phones register as 1001-1003 with the agents' passwords
   Ctrl-C stops everything.
 `);
