@@ -284,6 +284,7 @@ const handlers = {
 client.addEventListener('desk', (e) => handlers[e.detail.name]?.(e.detail.data));
 client.addEventListener('open', async (e) => {
   ui.user = e.detail.user;
+  $('admin-link').hidden = e.detail.user.role !== 'admin';
   $('agent-name').textContent = `${e.detail.user.displayName ?? e.detail.agentId} · ${t(`role.${e.detail.user.role}`)}`;
   $('conn').dataset.online = 'true';
   $('conn').dataset.i18n = 'conn.online';

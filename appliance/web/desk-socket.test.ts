@@ -193,10 +193,10 @@ describe('agent WebSocket sessions', () => {
       await new Promise((r) => ws.on('open', r));
       const other = await auth.login('night', 'night-shift-pw', '127.0.0.1');
       assert.ok(other.ok);
-      // twenty idle timeouts in 50 s steps (each under the timeout), the heartbeat running in between
-      for (let i = 0; i < 20; i++) {
-        now += 50_000;
-        await new Promise((r) => setTimeout(r, 120));
+      // ten idle timeouts in 25 s steps, several heartbeats in each (one late pong is forgiven)
+      for (let i = 0; i < 24; i++) {
+        now += 25_000;
+        await new Promise((r) => setTimeout(r, 150));
       }
       assert.ok(auth.authenticate(kept, false), 'the open desktop\'s session lives');
       assert.equal(auth.authenticate(other.token, false), undefined, 'a session without a desktop expired');

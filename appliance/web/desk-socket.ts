@@ -21,7 +21,7 @@ export interface DeskSocketOptions {
   log?: Logger;
   /** Largest message accepted from a browser. */
   maxPayloadBytes?: number;
-  /** Ping period; a connection that missed a pong by the next one is closed. */
+  /** Ping period; a connection that leaves two pings in a row unanswered is closed. */
   heartbeatMs?: number;
   /** Requests accepted per connection per second; more are answered with `rate-limited`. */
   maxRequestsPerSecond?: number;
@@ -37,7 +37,8 @@ interface Client {
   socket: WebSocket;
   token: string;
   agentId: string;
-  alive: boolean;
+  /** Pings sent since the last pong. */
+  missed: number;
   windowStart: number;
   windowCount: number;
 }
@@ -113,11 +114,11 @@ export class DeskSocket {
   }
 
   #accept(socket: WebSocket, ctx: WebAuthContext): void {
-    const client: Client = { socket, token: ctx.token, agentId: agentIdOf(ctx.user), alive: true, windowStart: Date.now(), windowCount: 0 };
+    const client: Client = { socket, token: ctx.token, agentId: agentIdOf(ctx.user), missed: 0, windowStart: Date.now(), windowCount: 0 };
     this.#clients.add(client);
     clearTimeout(this.#abandoned.get(client.agentId));
     this.#abandoned.delete(client.agentId);
-    socket.on('pong', () => (client.alive = true));
+    socket.on('pong', () => (client.missed = 0));
     socket.on('close', () => this.#drop(client));
     socket.on('error', () => this.#drop(client));
     socket.on('message', (data, isBinary) => void this.#onMessage(client, isBinary ? undefined : data.toString()));
@@ -200,12 +201,14 @@ export class DeskSocket {
    */
   #beat(): void {
     for (const c of this.#clients) {
-      if (!c.alive || !this.#options.auth.authenticate(c.token, true)) {
+      // Two unanswered pings in a row: the peer is gone (one may be late on a busy PC).
+      const answered = c.missed === 0;
+      if (c.missed >= 2 || !this.#options.auth.authenticate(c.token, answered)) {
         c.socket.terminate();
         this.#drop(c);
         continue;
       }
-      c.alive = false;
+      c.missed++;
       c.socket.ping();
     }
   }

@@ -89,6 +89,7 @@ export function createApplianceWebApp(deps: ApplianceWebAppDeps): Hono<WebEnv> {
   app.get('/vendor/mediasoup-client.js', async (c) => serve(c, { body: await softphoneBundle(), contentType: 'text/javascript; charset=utf-8' }));
   app.get('/', (c) => page(c, 'desk.html'));
   app.get('/wallboard', (c) => page(c, 'wallboard.html'));
+  app.get('/admin', requireWebRole('admin'), (c) => page(c, 'admin.html'));
 
   // --- REST, one table ---
   const routes: WebRoute[] = [

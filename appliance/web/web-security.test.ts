@@ -91,7 +91,7 @@ describe('appliance web access rules over every route', () => {
       const res = await rig.app.request(`${BASE}${r.path}`, { method: r.method, headers: { 'content-type': 'application/json' }, body: r.method === 'GET' ? undefined : '{}' });
       assert.equal(res.status, 401, `${r.method} ${r.pattern}`);
     }
-    for (const page of ['/', '/wallboard', '/vendor/mediasoup-client.js']) {
+    for (const page of ['/', '/wallboard', '/admin', '/vendor/mediasoup-client.js']) {
       const res = await rig.app.request(`${BASE}${page}`);
       assert.equal(res.status, 302, page);
       assert.match(res.headers.get('location') ?? '', /^\/login/);
@@ -119,6 +119,8 @@ describe('appliance web access rules over every route', () => {
       // and what the role may do, it can
       assert.equal((await rig.app.request(`${BASE}/api/wallboard`, { headers: { cookie: s.cookie } })).status, 200);
       assert.equal((await rig.app.request(`${BASE}/api/cdrs`, { headers: { cookie: s.cookie } })).status, rank >= 1 ? 200 : 403);
+      assert.equal((await rig.app.request(`${BASE}/admin`, { headers: { cookie: s.cookie } })).status, 403, 'the admin page');
+      assert.equal((await rig.app.request(`${BASE}/`, { headers: { cookie: s.cookie } })).status, 200, 'the desktop');
     });
   }
 
