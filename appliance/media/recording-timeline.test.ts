@@ -91,6 +91,33 @@ describe('RecordingTimeline', () => {
     assert.equal(t.stats.resyncs, 1);
   });
 
+  test('keeps a burst this process handled 1.2 s late (a stall) in place instead of re-anchoring', () => {
+    const t = new RecordingTimeline({ startMs: 0, latencyMs: 2000, resyncMs: 1000 });
+    talk(t, 'caller', { atMs: 20, count: 2, level: () => 100 });
+    // frames 2..61 were sent on time but all reach the recorder at 1.26 s
+    for (let i = 2; i < 62; i++) {
+      t.push('caller', { ssrc: 1, timestamp: 5000 + 160 * i, codec: 'PCMU', payload: frame(100 + i), arrivalMs: 1260 });
+    }
+    talk(t, 'caller', { atMs: 20 + 20 * 62, count: 3, ts: 5000 + 160 * 62, level: () => 500 });
+    const out = blocks(t.finish(1300).caller);
+    assert.deepEqual(out.slice(0, 65), [lv(100), lv(100), ...Array.from({ length: 60 }, (_, k) => lv(102 + k)), lv(500), lv(500), lv(500)]);
+    assert.equal(t.stats.resyncs, 0);
+  });
+
+  test('re-anchors a source whose timestamps went back 10 s once they have stayed behind for resyncMs', () => {
+    const t = new RecordingTimeline({ startMs: 0, latencyMs: 0, resyncMs: 200 });
+    talk(t, 'caller', { atMs: 20, count: 5, level: () => 100 });
+    assert.deepEqual(blocks(t.drain(100).caller), new Array(5).fill(lv(100)));
+    // from 120 ms on the gateway's timestamps are 10 s behind: nothing fits until the re-anchor
+    talk(t, 'caller', { atMs: 120, count: 20, ts: 5000 + 160 * 5 - 80_000, level: () => 300 });
+    const out = blocks(t.finish(520).caller);
+    assert.equal(t.stats.resyncs, 1);
+    // 200 ms (10 frames) behind are lost, then the source is placed at its arrival again
+    assert.deepEqual(out.slice(0, 10), new Array(10).fill(0));
+    assert.deepEqual(out.slice(10, 20), new Array(10).fill(lv(300)));
+    assert.ok(t.stats.late >= 10);
+  });
+
   test('keeps nothing of what was said while paused, and reports the pause', () => {
     const t = new RecordingTimeline({ startMs: 0, latencyMs: 0 });
     talk(t, 'caller', { atMs: 20, count: 2, level: () => 100 });

@@ -2,7 +2,8 @@
 // arrive separately, with jitter, losses, silence suppression and SSRC changes (a transfer,
 // a prompt player taking over). Each channel is anchored on the arrival time of its first
 // packet and then follows its RTP timestamps (RFC 3550 §5.1), re-anchoring when the SSRC
-// changes or the timestamps stray from the wall clock. Gaps become silence; audio is handed
+// changes or the timestamps stray from the wall clock (see #strayed: a burst handled late by
+// this process keeps its places). Gaps become silence; audio is handed
 // out `latencyMs` behind real time so late packets still land in place. Paused ranges (card
 // numbers read out) are never kept: samples inside them are zeroed as soon as they arrive.
 // Pure: arrival times are passed in.
@@ -56,6 +57,8 @@ interface Anchor {
   ssrc: number;
   timestamp: number;
   position: number;
+  /** Arrival time of the first packet of the current run of packets far behind the clock. */
+  behindSinceMs?: number;
 }
 
 export class RecordingTimeline {
@@ -63,6 +66,7 @@ export class RecordingTimeline {
   readonly #perMs: number;
   readonly #latency: number;
   readonly #resync: number;
+  readonly #resyncMs: number;
   readonly #capacity: number;
   readonly #buffers: Record<RecordingChannel, Int16Array>;
   readonly #anchors: Partial<Record<RecordingChannel, Anchor>> = {};
@@ -76,7 +80,8 @@ export class RecordingTimeline {
     this.#start = options.startMs;
     this.#perMs = (options.sampleRate ?? 8000) / 1000;
     this.#latency = Math.round((options.latencyMs ?? 200) * this.#perMs);
-    this.#resync = Math.round((options.resyncMs ?? 1000) * this.#perMs);
+    this.#resyncMs = options.resyncMs ?? 1000;
+    this.#resync = Math.round(this.#resyncMs * this.#perMs);
     this.#capacity = Math.max(this.#latency * 2, Math.round((options.bufferMs ?? 5000) * this.#perMs));
     this.#buffers = { caller: new Int16Array(this.#capacity), agent: new Int16Array(this.#capacity) };
   }
@@ -105,6 +110,23 @@ export class RecordingTimeline {
     if (last && last.end === Infinity) last.end = Math.max(last.start, this.#position(nowMs));
   }
 
+  /**
+   * Whether a channel's timestamps strayed from the arrival clock (`drift` = timestamp place
+   * minus arrival place, in samples). Ahead by more than resyncMs: re-anchor at once (the
+   * future has no place yet). Behind: packets this process handled late after a stall (a GC
+   * pause, a busy CPU) come in a burst and must keep their places, whereas a source whose
+   * clock really went back stays behind; so re-anchor only after resyncMs of arrivals behind.
+   */
+  #strayed(anchor: Anchor, drift: number, arrivalMs: number): boolean {
+    if (drift > this.#resync) return true;
+    if (drift >= -this.#resync) {
+      anchor.behindSinceMs = undefined;
+      return false;
+    }
+    anchor.behindSinceMs ??= arrivalMs;
+    return arrivalMs - anchor.behindSinceMs >= this.#resyncMs;
+  }
+
   push(channel: RecordingChannel, audio: TimelineAudio): void {
     this.stats.packets += 1;
     const samples = decodeG711(audio.codec, audio.payload);
@@ -112,7 +134,7 @@ export class RecordingTimeline {
     const arrival = Math.max(this.#cursor, this.#position(audio.arrivalMs) - samples.length);
     let anchor = this.#anchors[channel];
     let position = anchor ? anchor.position + timestampDelta(anchor.timestamp, audio.timestamp) : arrival;
-    if (!anchor || anchor.ssrc !== audio.ssrc || Math.abs(position - arrival) > this.#resync) {
+    if (!anchor || anchor.ssrc !== audio.ssrc || this.#strayed(anchor, position - arrival, audio.arrivalMs)) {
       if (anchor) this.stats.resyncs += 1;
       position = arrival;
       anchor = { ssrc: audio.ssrc, timestamp: audio.timestamp, position };
