@@ -28,7 +28,8 @@ describe('the agent desktop in a running appliance', () => {
     mkdirSync(dataDir, { recursive: true });
     const seed = testConfig();
     seed.desk.agents = seed.desk.agents.map((a) => ({ ...a, passwordHash: hashPassword(`agent-${a.id}-pw`) }));
-    const base = 30000 + (process.pid % 50) * 100;
+    // a SIP media port range of its own (other test files run media engines at the same time)
+    const base = 20000 + (process.pid % 40) * 100;
     writeFileSync(join(dataDir, 'telephony.json'), JSON.stringify({
       media: { listenIp: '127.0.0.1', workers: 1, sipPorts: { min: base, max: base + 99 }, webrtcPorts: { min: 46000, max: 49999 } },
       seedConfig: seed,
