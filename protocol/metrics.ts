@@ -36,7 +36,15 @@ export const QueueFigures = z.object({
    * Since local midnight. `offered` counts contacts that left the queue today: answered +
    * abandoned (short abandons included) + overflowed; contacts still waiting are in `waiting`.
    */
-  today: z.object({ offered: Count, answered: Count, abandoned: Count, shortAbandons: Count, overflowed: Count }),
+  today: z.object({
+    offered: Count,
+    answered: Count,
+    abandoned: Count,
+    shortAbandons: Count,
+    overflowed: Count,
+    /** Contacts whose handling (talk, hold, wrap-up) ended today: AHT's denominator, so sites can be combined exactly. */
+    handled: Count.optional(),
+  }),
   /** Share of contacts answered within `thresholdS` (the ACD's configured formula), today. */
   serviceLevel: z.object({ pct: Percent.nullable(), thresholdS: Seconds }),
   /** Average speed of answer, today. */

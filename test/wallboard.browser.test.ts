@@ -166,6 +166,9 @@ describe('fleet wallboard in a browser', { timeout: 60_000 }, () => {
     await page.selectOption('#site-select', '');
     await tile('sh01.box1.sales').waitFor();
     assert.equal(await page.locator('.tile').count(), 6);
+    // The totals of all sites add both appliances up (3 waiting in Shanghai, 1 in Beijing).
+    await page.locator('#totals [data-field="waiting"] .value', { hasText: /^4$/ }).waitFor();
+    assert.equal(await page.locator('#totals .logged-in').textContent(), '在线坐席 8');
     assert.equal(await tile('sh01.box1.sales').locator('.q-device').textContent(), '上海分行');
   });
 

@@ -50,7 +50,7 @@ describe('metrics snapshot builder', () => {
     assert.equal(sales.waiting, 3);
     assert.equal(sales.longestWaitS, 47);
     assert.deepEqual(sales.agents, { loggedIn: 6, ready: 1, notReady: 0, ringing: 1, busy: 3, wrapUp: 1 });
-    assert.deepEqual(sales.today, { offered: 5, answered: 3, abandoned: 1, shortAbandons: 1, overflowed: 0 });
+    assert.deepEqual(sales.today, { offered: 5, answered: 3, abandoned: 1, shortAbandons: 1, overflowed: 0, handled: 1 });
     assert.deepEqual(sales.serviceLevel, { pct: 66.7, thresholdS: 20 });
     assert.equal(sales.asaS, 15);
     assert.equal(sales.ahtS, 150);
@@ -78,7 +78,7 @@ describe('metrics snapshot builder', () => {
     assert.deepEqual(out.totals.agents, agentCounts(live.agentsByState));
     assert.equal(out.totals.waiting, 3);
     assert.equal(out.totals.longestWaitS, 47);
-    assert.deepEqual(out.totals.today, { offered: 3, answered: 2, abandoned: 0, shortAbandons: 0, overflowed: 1 });
+    assert.deepEqual(out.totals.today, { offered: 3, answered: 2, abandoned: 0, shortAbandons: 0, overflowed: 1, handled: 0 });
     assert.equal(out.totals.serviceLevel.pct, 50);
     assert.equal(out.totals.asaS, 17.5);
   });

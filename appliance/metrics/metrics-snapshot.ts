@@ -56,6 +56,7 @@ function contactFigures(today: ContactMetrics | undefined, thresholdS: number): 
       abandoned: t.abandoned,
       shortAbandons: t.shortAbandons,
       overflowed: t.overflowed,
+      handled: t.handled,
     },
     serviceLevel: { pct: pct(t.serviceLevel), thresholdS },
     asaS: secs(t.asaSeconds),

@@ -146,15 +146,18 @@ function selected() {
   return [...devices.values()].map((d) => d.view).filter((v) => site === '' || v.site === site).sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
 }
 
-/** Several appliances in one view: sums, and answered-weighted averages of the ratios. */
+/**
+ * Several appliances in one view: sums, and each average weighted by its own denominator
+ * (answered for service level and ASA, handled for AHT), so the combination is exact.
+ */
 function combine(views) {
   if (views.length === 1) return views[0].metrics.totals;
   const all = views.map((v) => v.metrics.totals);
   const sum = (f) => all.reduce((n, x) => n + f(x), 0);
-  const weighted = (f) => {
-    const w = all.filter((x) => f(x) !== null && x.today.answered > 0);
-    const total = w.reduce((n, x) => n + x.today.answered, 0);
-    return total > 0 ? w.reduce((n, x) => n + f(x) * x.today.answered, 0) / total : null;
+  const weighted = (f, by = (x) => x.today.answered) => {
+    const w = all.filter((x) => f(x) !== null && by(x) > 0);
+    const total = w.reduce((n, x) => n + by(x), 0);
+    return total > 0 ? w.reduce((n, x) => n + f(x) * by(x), 0) / total : null;
   };
   const answered = sum((x) => x.today.answered);
   const abandoned = sum((x) => x.today.abandoned);
@@ -165,7 +168,7 @@ function combine(views) {
     today: { offered: sum((x) => x.today.offered), answered, abandoned },
     serviceLevel: { pct: weighted((x) => x.serviceLevel.pct), thresholdS: all[0]?.serviceLevel.thresholdS ?? 20 },
     asaS: weighted((x) => x.asaS),
-    ahtS: weighted((x) => x.ahtS),
+    ahtS: weighted((x) => x.ahtS, (x) => x.today.handled ?? x.today.answered),
     abandonPct: answered + abandoned > 0 ? (abandoned / (answered + abandoned)) * 100 : null,
   };
 }
