@@ -43,9 +43,9 @@ interface Box {
   metrics: RunningMetrics;
 }
 
-async function startBox(fleet: Fleet, dev: typeof sh): Promise<Box> {
+async function startBox(fleet: Fleet, dev: typeof sh, hardware?: Record<string, unknown>): Promise<Box> {
   const appliance = await startAppliance(
-    parseApplianceConfig({ ...dev.ref, dataDir: join(mkdtempSync(join(tmpdir(), 'cc-app-wb-')), 'data'), logLevel: 'error', fleet: { url: fleet.brokerUrl, secret: dev.secret } }),
+    parseApplianceConfig({ ...dev.ref, dataDir: join(mkdtempSync(join(tmpdir(), 'cc-app-wb-')), 'data'), logLevel: 'error', fleet: { url: fleet.brokerUrl, secret: dev.secret, telemetryIntervalS: 1 }, ...(hardware ? { hardware } : {}) }),
     { log: silentLogger },
   );
   const config = acdConfig(dev.ref.site);
@@ -79,7 +79,8 @@ describe('fleet wallboard in a browser', { timeout: 60_000 }, () => {
       log: silentLogger,
     });
     await fleet.users.createUser({ ...viewer, role: 'viewer' });
-    shBox = await startBox(fleet, sh);
+    // Shanghai's E1 card has lost signal on its second span: the wallboard says so.
+    shBox = await startBox(fleet, sh, { board: 'cc-e1x2', simulator: { script: [{ atS: 0, do: 'raise', span: 2, alarm: 'los' }] } });
     bjBox = await startBox(fleet, bj);
     boxes = [shBox, bjBox];
     await waitFor('both appliances sending metrics', () => fleet.metrics.list().length === 2);
@@ -157,12 +158,18 @@ describe('fleet wallboard in a browser', { timeout: 60_000 }, () => {
     await page.locator('.tile[data-key="sh01.box1.support"] .legend[data-state="ringing"] .count', { hasText: /^1$/ }).waitFor();
   });
 
+  test('a span down at the site shows as a line alarm above the figures', async () => {
+    await page.locator('#line-alarms .line-alarm[data-key="sh01.box1.span2"]').waitFor({ timeout: 8000 });
+    assert.equal(await page.locator('#line-alarms .line-alarm').textContent(), '上海分行 · E1-2 信号丢失');
+  });
+
   test('the site selector switches to another appliance\'s queues', async () => {
     bjBox.acd.dispatch({ type: 'ContactArrived', contactId: 'b1', queueId: 'vip', channel: 'voice' });
     await page.selectOption('#site-select', 'bj01');
     await tile('bj01.gw1.vip').waitFor();
     await page.locator('.tile[data-key="bj01.gw1.vip"] [data-field="waiting"] .value', { hasText: /^1$/ }).waitFor();
     assert.equal(await page.locator('.tile[data-key^="sh01."]').count(), 0);
+    await page.locator('#line-alarms').waitFor({ state: 'hidden' });
     await page.selectOption('#site-select', '');
     await tile('sh01.box1.sales').waitFor();
     assert.equal(await page.locator('.tile').count(), 6);

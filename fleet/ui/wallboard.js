@@ -30,6 +30,8 @@ const strings = {
     'wb.notReady': '示忙',
     'wb.stale': '无数据',
     'wb.trend': '排队趋势（15分钟）',
+    'wb.lineAlarms': '线路告警',
+    'wb.portAlarm': '{kind} {port} 线路无馈电',
   },
   en: {
     'wb.title': 'Contact center · Wallboard',
@@ -55,6 +57,8 @@ const strings = {
     'wb.notReady': 'Not ready',
     'wb.stale': 'No data',
     'wb.trend': 'Waiting, last 15 min',
+    'wb.lineAlarms': 'Line alarms',
+    'wb.portAlarm': '{kind} {port} no battery',
   },
 };
 for (const [lang, m] of Object.entries(strings)) Object.assign(messages[lang], m);
@@ -345,7 +349,35 @@ select.addEventListener('change', () => {
   devices.clear();
   connect();
   render();
+  void loadLineAlarms();
 });
+
+// --- line alarms (issue 8): a span down means no calls come in on it -----------------------
+
+let lineAlarms = [];
+
+async function loadLineAlarms() {
+  const res = await fetch('/api/devices', { credentials: 'same-origin' }).catch(() => undefined);
+  if (!res?.ok) return;
+  lineAlarms = [];
+  for (const d of (await res.json()).devices) {
+    const hw = d.telemetry?.hardware;
+    if (!hw || (site !== '' && d.site !== site) || d.status === 'offline') continue;
+    for (const s of hw.spans) if (s.state === 'down') lineAlarms.push({ key: `${d.site}.${d.device}.span${s.id}`, device: d.name, text: `${s.type}-${s.id} ${s.alarms.map((a) => t(`hw.alarm.${a}`)).join(' ')}` });
+    for (const p of hw.ports) if (p.alarms.length) lineAlarms.push({ key: `${d.site}.${d.device}.port${p.id}`, device: d.name, text: t('wb.portAlarm', { kind: p.kind.toUpperCase(), port: p.id }) });
+  }
+  renderLineAlarms();
+}
+
+function renderLineAlarms() {
+  const box = document.getElementById('line-alarms');
+  box.hidden = lineAlarms.length === 0;
+  box.replaceChildren(el('span', 'title', `⚠ ${t('wb.lineAlarms')}`), ...lineAlarms.map((a) => {
+    const item = el('span', 'line-alarm', `${a.device} · ${a.text}`);
+    item.dataset.key = a.key;
+    return item;
+  }));
+}
 
 // --- live ---------------------------------------------------------------------------------
 
@@ -407,6 +439,7 @@ bindLangSwitch(document.getElementById('lang-switch'));
 window.addEventListener('langchange', () => {
   setLive(liveStatus.dataset.state);
   render();
+  void loadLineAlarms();
 });
 applyI18n();
 tickClock();
@@ -437,4 +470,6 @@ else {
   connect();
   await resync();
   setInterval(resync, 60_000);
+  await loadLineAlarms();
+  setInterval(() => void loadLineAlarms(), 5000);
 }
