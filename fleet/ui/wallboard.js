@@ -1,69 +1,13 @@
-import { applyI18n, bindLangSwitch, getLang, messages, t } from './i18n.js';
+import { applyI18n, bindLangSwitch, getLang, t } from './i18n.js';
+import './wallboard-strings.js';
+import { AGENT_STATES, combine, duration, pct, slLevel } from './wallboard-figures.js';
 
 // The big-screen wallboard (大屏): one tile per queue of the chosen site's appliances, fed by
 // /api/metrics/live (a snapshot, then one `metrics` event per appliance sample, about every
 // second). Built for a 1080p screen read from across the room: few words, large numbers,
 // colour only where it means something (service level, long waits).
 
-const strings = {
-  'zh-CN': {
-    'wb.title': '联络中心 · 实时大屏',
-    'wb.site': '站点',
-    'wb.allSites': '全部站点',
-    'wb.console': '控制台',
-    'wb.empty': '尚无实时数据',
-    'wb.total': '合计',
-    'wb.waiting': '排队',
-    'wb.longest': '最长等待',
-    'wb.sl': '服务水平',
-    'wb.slThreshold': '服务水平（{s}秒）',
-    'wb.asa': '平均应答',
-    'wb.aht': '平均处理',
-    'wb.abandon': '放弃率',
-    'wb.answered': '接通 / 呼入',
-    'wb.agents': '坐席',
-    'wb.loggedIn': '在线坐席 {n}',
-    'wb.ready': '空闲',
-    'wb.ringing': '振铃',
-    'wb.busy': '通话',
-    'wb.wrapUp': '话后',
-    'wb.notReady': '示忙',
-    'wb.stale': '无数据',
-    'wb.trend': '排队趋势（15分钟）',
-    'wb.lineAlarms': '线路告警',
-    'wb.portAlarm': '{kind} {port} 线路无馈电',
-  },
-  en: {
-    'wb.title': 'Contact center · Wallboard',
-    'wb.site': 'Site',
-    'wb.allSites': 'All sites',
-    'wb.console': 'Console',
-    'wb.empty': 'No live data yet',
-    'wb.total': 'Total',
-    'wb.waiting': 'Waiting',
-    'wb.longest': 'Longest wait',
-    'wb.sl': 'Service level',
-    'wb.slThreshold': 'Service level ({s} s)',
-    'wb.asa': 'ASA',
-    'wb.aht': 'AHT',
-    'wb.abandon': 'Abandoned',
-    'wb.answered': 'Answered / offered',
-    'wb.agents': 'Agents',
-    'wb.loggedIn': '{n} agents logged in',
-    'wb.ready': 'Ready',
-    'wb.ringing': 'Ringing',
-    'wb.busy': 'Talking',
-    'wb.wrapUp': 'Wrap-up',
-    'wb.notReady': 'Not ready',
-    'wb.stale': 'No data',
-    'wb.trend': 'Waiting, last 15 min',
-    'wb.lineAlarms': 'Line alarms',
-    'wb.portAlarm': '{kind} {port} no battery',
-  },
-};
-for (const [lang, m] of Object.entries(strings)) Object.assign(messages[lang], m);
 
-const AGENT_STATES = ['ready', 'ringing', 'busy', 'wrapUp', 'notReady'];
 const HISTORY_MS = 15 * 60_000;
 const STEP_MS = 10_000;
 const STALE_MS = 5_000;
@@ -91,19 +35,6 @@ function pickSite() {
     return '';
   }
 }
-
-// --- formatting ---------------------------------------------------------------------------
-
-export function duration(s) {
-  if (s === null || s === undefined) return '—';
-  const total = Math.round(s);
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const sec = String(total % 60).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
-}
-const pct = (p) => (p === null || p === undefined ? '—' : `${Math.round(p)}%`);
-const slLevel = (p) => (p === null || p === undefined ? 'none' : p >= 80 ? 'good' : p >= 60 ? 'warn' : 'bad');
 
 // --- data ---------------------------------------------------------------------------------
 
@@ -148,33 +79,6 @@ async function loadHistory(view) {
 
 function selected() {
   return [...devices.values()].map((d) => d.view).filter((v) => site === '' || v.site === site).sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
-}
-
-/**
- * Several appliances in one view: sums, and each average weighted by its own denominator
- * (answered for service level and ASA, handled for AHT), so the combination is exact.
- */
-function combine(views) {
-  if (views.length === 1) return views[0].metrics.totals;
-  const all = views.map((v) => v.metrics.totals);
-  const sum = (f) => all.reduce((n, x) => n + f(x), 0);
-  const weighted = (f, by = (x) => x.today.answered) => {
-    const w = all.filter((x) => f(x) !== null && by(x) > 0);
-    const total = w.reduce((n, x) => n + by(x), 0);
-    return total > 0 ? w.reduce((n, x) => n + f(x) * by(x), 0) / total : null;
-  };
-  const answered = sum((x) => x.today.answered);
-  const abandoned = sum((x) => x.today.abandoned);
-  return {
-    waiting: sum((x) => x.waiting),
-    longestWaitS: Math.max(0, ...all.map((x) => x.longestWaitS)),
-    agents: Object.fromEntries(['loggedIn', ...AGENT_STATES].map((k) => [k, sum((x) => x.agents[k])])),
-    today: { offered: sum((x) => x.today.offered), answered, abandoned },
-    serviceLevel: { pct: weighted((x) => x.serviceLevel.pct), thresholdS: all[0]?.serviceLevel.thresholdS ?? 20 },
-    asaS: weighted((x) => x.asaS),
-    ahtS: weighted((x) => x.ahtS, (x) => x.today.handled ?? x.today.answered),
-    abandonPct: answered + abandoned > 0 ? (abandoned / (answered + abandoned)) * 100 : null,
-  };
 }
 
 // --- rendering ----------------------------------------------------------------------------
