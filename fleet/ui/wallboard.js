@@ -7,7 +7,6 @@ import { AGENT_STATES, combine, duration, pct, slLevel } from './wallboard-figur
 // second). Built for a 1080p screen read from across the room: few words, large numbers,
 // colour only where it means something (service level, long waits).
 
-
 const HISTORY_MS = 15 * 60_000;
 const STEP_MS = 10_000;
 const STALE_MS = 5_000;
