@@ -1,5 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeDahdiSysfsTree } from '../../hardware/sim/dahdi-sysfs-tree.ts';
 import { builtinProfile } from '../../hardware/profiles/builtin-profiles.ts';
 import { CardSimulator } from '../../hardware/sim/card-simulator.ts';
 import type { OutboxEventInput } from '../fleet-link/outbox.ts';
@@ -46,6 +51,25 @@ describe('hardware link', () => {
         ['hardware.span.alarm.raised', 'critical', 'ais'],
         ['hardware.span.alarm.cleared', 'info', 'ais'],
       ]);
+    } finally {
+      link.stop();
+    }
+  });
+
+  test('the linux driver reads the DAHDI sysfs tree under the configured root and writes system.conf', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cc-hwlink-'));
+    const board = builtinProfile('cc-e1x2');
+    const card = new CardSimulator(board, { now: () => 1000 });
+    card.raise(2, 'ais');
+    card.setInUse(1, 7);
+    await writeDahdiSysfsTree(join(dir, 'sys'), board, card.readNow());
+    const config = HardwareConfig.parse({ board: 'cc-e1x2', driver: 'linux', linux: { sysRoot: join(dir, 'sys'), configDir: join(dir, 'etc'), applyCommand: [] } });
+    const link = await startHardware({ config: { ...config, pollIntervalMs: 60_000 } });
+    try {
+      // The first reading starts with the service (file reads); wait for it unless it is in.
+      if (!link.telemetry()) await once(link.service.monitor, 'status');
+      assert.deepEqual(link.telemetry()?.spans.map((s) => [s.id, s.state, s.alarms, s.counters.inUse]), [[1, 'up', [], 7], [2, 'down', ['ais'], 0]]);
+      assert.match(readFileSync(join(dir, 'etc', 'system.conf'), 'utf8'), /^span=1,/m);
     } finally {
       link.stop();
     }
