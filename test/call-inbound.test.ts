@@ -49,6 +49,7 @@ describe('inbound call through IVR, queue and a desk phone', () => {
     const offers: AgentDeskEvents['offer'][1][] = [];
     desk.on('offer', (_a, o) => offers.push(o));
 
+    await cc.telephony.customers.put({ phone: '13912345678', name: '陈先生', level: 'gold', vip: true, tags: ['reseller'] });
     const started = Date.now();
     const caller = customer(cc, '1', 5000);
     const offer = await waitFor('the offer to 1001', () => offers[0], { timeoutMs: 8000 });
@@ -58,6 +59,8 @@ describe('inbound call through IVR, queue and a desk phone', () => {
     assert.equal(offer.device, 'phone');
     assert.deepEqual(offer.choices.map((c) => [c.nodeId, c.digits, c.label]), [['menu', '1', 'Sales']]);
     assert.ok(offer.ringDeadline > Date.now());
+    assert.deepEqual(offer.screenPop.customer, { phone: '13912345678', name: '陈先生', level: 'gold', vip: true, tags: ['reseller'] }, 'the screen pop shows the customer record');
+    assert.deepEqual(offer.screenPop.recentContacts, [], 'and no past contacts yet');
 
     const call = await waitFor('the call connected', () => cc.m.control.calls.get(offer.callId)?.record.phase === 'connected' && cc.m.control.calls.get(offer.callId));
     const agentLeg = call.agentLeg!;
@@ -111,6 +114,7 @@ describe('inbound call through IVR, queue and a desk phone', () => {
     await waitFor('1001 ready again', () => events.includes('1001 state ready') && (desk.snapshot('1001') as { snapshot: { state: { state: string } } }).snapshot.state.state === 'ready');
     assert.equal(cc.m.control.calls.size, 0, 'the settled call is forgotten');
     assert.equal(cc.telephony.cdr.byPhone('13912345678')[0]?.callId, call.id);
+    assert.equal(call.priority, 10, 'a VIP caller waits with a higher priority');
   });
 
   test('a customer who hangs up while waiting abandons the contact, and the CDR says so', async () => {

@@ -273,6 +273,8 @@ export class CallControl extends EventEmitter<CallControlEvents> implements Desk
     leg.session.once('answered', () => void this.#sessionOf(leg.id).then(() => this.answer(agentId, contactId)));
     leg.session.once('ended', (cause) => {
       this.#closeLeg(call, leg.id);
+      // the desk phone hung up on a live call (the customer's leg ends right after)
+      if (call.agentLeg === leg && call.record.phase !== 'ended') call.hangupBy = 'agent';
       if (call.ringing?.leg !== leg) return;
       // a phone that declines (486/603) rejects; anything else counts as no answer
       const rejected = cause.status === 486 || cause.status === 603;
@@ -370,8 +372,8 @@ export class CallControl extends EventEmitter<CallControlEvents> implements Desk
     const agentId = call.record.agentId;
     const contactId = call.record.contactId;
     if (phase === 'ivr') this.#runner.hungUp(call.id);
-    const leg = call.legs.find((l) => l.legId === call.caller.id);
-    if (leg) leg.end = this.#now();
+    // the customer's leg is gone; the agent's or a transfer target's go with it
+    for (const l of call.legs) l.end ??= this.#now();
     this.#step(call, { type: byCustomer || call.hangupBy !== 'agent' ? 'CallerHungUp' : 'AgentHungUp' });
     if (call.ringing) this.#offerEnded(call.ringing.contactId, call.ringing.agentId, 'abandoned');
     call.agentLeg?.session.bye();
@@ -600,39 +602,88 @@ export class CallControl extends EventEmitter<CallControlEvents> implements Desk
     if (agent.calls.size > 0 || agent.offer) return deskError('not-allowed', 'the agent is on a call');
     const settings = this.#o.settings();
     const group = settings.desk.outboundTrunkGroup;
+    const callerId = (group ? settings.callerIds.get(group) : undefined) ?? '';
+    if (agent.device === 'phone') return this.#dialFromPhone(agent, number, group, callerId);
     return new Promise((resolve) => {
       const placed = this.#o.b2bua.dialNumber(number, {
         ...(group ? { trunkGroup: group } : {}),
         onLeg: (leg) => {
-          const now = this.#now();
-          const callerId = (group ? settings.callerIds.get(group) : undefined) ?? '';
-          const call: LiveCall = {
-            id: leg.id, record: createOutboundCall(leg.id, number, callerId, agentId, now), caller: leg, variables: {}, choices: [], priority: 0, skills: [],
-            legs: [{ legId: leg.id, role: 'callee', party: number, start: now }], recordingPaths: {}, mediaClosed: Promise.resolve(),
-          };
-          this.calls.set(call.id, call);
-          agent.calls.add(call.id);
-          const media = this.#attachMedia(call);
-          leg.session.once('ended', (cause) => setImmediate(() => this.#onCustomerGone(call, cause.by === 'remote')));
-          leg.session.once('answered', () => void media.then(async () => {
-            const l = call.legs[0];
-            if (l) l.answeredAt = this.#now();
-            if (!this.#step(call, { type: 'FarEndAnswered' })) return;
-            if (agent.device === 'browser') {
-              const legs = await this.#browser.connect(call, agentId);
-              if (legs) await this.#record(call, legs.sendLeg);
-            }
-            this.#emitCall(agentId, call, 'connected');
-          }));
-          void media.then(async () => {
-            if (agent.device === 'browser' && call.record.phase === 'dialing') await this.#browser.connect(call, agentId);
+          const call = this.#outboundCall(leg, number, callerId, agent);
+          void call.ready.then(async () => {
+            if (call.call.record.phase === 'dialing') await this.#browser.connect(call.call, agent.id);
           });
-          this.#emitCall(agentId, call, 'dialing');
-          resolve({ ok: true, callId: call.id });
+          resolve({ ok: true, callId: call.call.id });
         },
         onFailed: (status, reason) => resolve(deskError('unavailable', `the call failed: ${status} ${reason}`)),
       });
       if (!placed) resolve(deskError('unavailable', 'no trunk group routes this number'));
+    });
+  }
+
+  /** An outbound leg toward the customer: its call record, media, answer and end. */
+  #outboundCall(leg: CallLeg, number: string, callerId: string, agent: AgentRt, agentLeg?: CallLeg): { call: LiveCall; ready: Promise<void> } {
+    const now = this.#now();
+    const call: LiveCall = {
+      id: leg.id, record: createOutboundCall(leg.id, number, callerId, agent.id, now), caller: leg, variables: {}, choices: [], priority: 0, skills: [],
+      legs: [{ legId: leg.id, role: 'callee', party: number, start: now }], recordingPaths: {}, mediaClosed: Promise.resolve(),
+    };
+    this.calls.set(call.id, call);
+    agent.calls.add(call.id);
+    if (agentLeg) {
+      call.agentLeg = agentLeg;
+      call.legs.push({ legId: agentLeg.id, role: 'agent', party: agent.id, start: now, answeredAt: now });
+    }
+    const ready = this.#attachMedia(call);
+    leg.session.once('ended', (cause) => setImmediate(() => this.#onCustomerGone(call, cause.by === 'remote')));
+    leg.session.once('answered', () => void ready.then(async () => {
+      const l = call.legs[0];
+      if (l) l.answeredAt = this.#now();
+      if (!this.#step(call, { type: 'FarEndAnswered' })) return;
+      if (agentLeg) await this.#record(call, agentLeg.id);
+      else {
+        const legs = await this.#browser.connect(call, agent.id);
+        if (legs) await this.#record(call, legs.sendLeg);
+      }
+      this.#emitCall(agent.id, call, 'connected');
+    }));
+    this.#emitCall(agent.id, call, 'dialing');
+    return { call, ready };
+  }
+
+  /**
+   * Click-to-dial from a desk phone: the agent's phone rings first; when it answers, the
+   * number is dialled through the trunk group into the phone's media session. Resolves once
+   * the outbound leg exists (or the phone did not answer).
+   */
+  #dialFromPhone(agent: AgentRt, number: string, group: string | undefined, callerId: string): Promise<DeskResult<{ callId: string }>> {
+    const phone = this.#o.settings().desk.agents.find((a) => a.id === agent.id)?.phone;
+    const agentLeg = phone ? this.#o.b2bua.callUser(phone, number) : undefined;
+    if (!agentLeg) return Promise.resolve(deskError('unavailable', `the desk phone of agent ${agent.id} is not registered`));
+    return new Promise((resolve) => {
+      let call: LiveCall | undefined;
+      agentLeg.session.once('ended', () => {
+        if (!call) resolve(deskError('unavailable', 'the desk phone did not answer'));
+        else if (call.record.phase !== 'ended') call.hangupBy = 'agent';
+      });
+      agentLeg.session.once('answered', () => void this.#sessionOf(agentLeg.id).then(() => {
+        const fail = (message: string) => {
+          agentLeg.session.bye();
+          resolve(deskError('unavailable', message));
+        };
+        const placed = this.#o.b2bua.dialNumber(number, {
+          ...(group ? { trunkGroup: group } : {}),
+          mediaWith: agentLeg.id,
+          onLeg: (leg) => {
+            call = this.#outboundCall(leg, number, callerId, agent, agentLeg).call;
+            this.#o.b2bua.bridge(leg, agentLeg);
+            resolve({ ok: true, callId: call.id });
+          },
+          onFailed: (status, reason) => {
+            if (!call) fail(`the call failed: ${status} ${reason}`);
+          },
+        });
+        if (!placed) fail('no trunk group routes this number');
+      }));
     });
   }
 
