@@ -65,7 +65,8 @@ export class DtmfDetector {
   /** Ends events whose end packets never came. Call every few tens of ms. */
   tick(nowMs: number): DtmfOutput[] {
     const out: DtmfOutput[] = [];
-    for (const [ssrc, rx] of this.#receivers) out.push(...this.#fromEvents(ssrc, rx.tick(nowMs)));
+    // runs every 5 ms for every leg: only an event in progress can time out
+    for (const [ssrc, rx] of this.#receivers) if (rx.active) out.push(...this.#fromEvents(ssrc, rx.tick(nowMs)));
     return out;
   }
 

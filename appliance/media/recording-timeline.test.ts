@@ -118,6 +118,17 @@ describe('RecordingTimeline', () => {
     assert.ok(t.stats.late >= 10);
   });
 
+  test('wraps around its ring buffer without losing or reordering samples', () => {
+    // 400 samples of buffer: every third frame straddles the end of the ring
+    const t = new RecordingTimeline({ startMs: 0, latencyMs: 0, bufferMs: 50 });
+    const out: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      t.push('caller', { ssrc: 1, timestamp: 160 * i, codec: 'PCMU', payload: frame(100 * (i + 1)), arrivalMs: 20 * (i + 1) });
+      out.push(...blocks(t.drain(20 * (i + 1)).caller));
+    }
+    assert.deepEqual(out, Array.from({ length: 20 }, (_, i) => lv(100 * (i + 1))));
+  });
+
   test('keeps nothing of what was said while paused, and reports the pause', () => {
     const t = new RecordingTimeline({ startMs: 0, latencyMs: 0 });
     talk(t, 'caller', { atMs: 20, count: 2, level: () => 100 });

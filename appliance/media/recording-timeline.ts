@@ -7,7 +7,7 @@
 // out `latencyMs` behind real time so late packets still land in place. Paused ranges (card
 // numbers read out) are never kept: samples inside them are zeroed as soon as they arrive.
 // Pure: arrival times are passed in.
-import { decodeG711, type G711Codec } from './g711.ts';
+import { ALAW_TO_LINEAR, ULAW_TO_LINEAR, type G711Codec } from './g711.ts';
 import { timestampDelta } from './rtp-packet.ts';
 
 export type RecordingChannel = 'caller' | 'agent';
@@ -129,9 +129,9 @@ export class RecordingTimeline {
 
   push(channel: RecordingChannel, audio: TimelineAudio): void {
     this.stats.packets += 1;
-    const samples = decodeG711(audio.codec, audio.payload);
+    const length = audio.payload.length;
     // the frame ends when it arrives; a channel's first frame is never placed in released time
-    const arrival = Math.max(this.#cursor, this.#position(audio.arrivalMs) - samples.length);
+    const arrival = Math.max(this.#cursor, this.#position(audio.arrivalMs) - length);
     let anchor = this.#anchors[channel];
     let position = anchor ? anchor.position + timestampDelta(anchor.timestamp, audio.timestamp) : arrival;
     if (!anchor || anchor.ssrc !== audio.ssrc || this.#strayed(anchor, position - arrival, audio.arrivalMs)) {
@@ -140,7 +140,7 @@ export class RecordingTimeline {
       anchor = { ssrc: audio.ssrc, timestamp: audio.timestamp, position };
       this.#anchors[channel] = anchor;
     }
-    if (this.#inPause(position, position + samples.length)) {
+    if (this.#inPause(position, position + length)) {
       this.stats.paused += 1;
       return;
     }
@@ -148,13 +148,20 @@ export class RecordingTimeline {
     if (position < this.#cursor) {
       this.stats.late += 1;
       from = this.#cursor - position;
-      if (from >= samples.length) return;
+      if (from >= length) return;
     }
-    const end = position + samples.length;
+    const end = position + length;
     if (end > this.#cursor + this.#capacity) return; // beyond the buffer: the next resync fixes it
+    // decoded straight into the ring, in at most two runs (this runs for every packet of every call)
     const buffer = this.#buffers[channel];
-    for (let i = from; i < samples.length; i++) buffer[(position + i) % this.#capacity] = samples[i]!;
-    this.#zeroPaused(buffer, position + from, end);
+    const table = audio.codec === 'PCMU' ? ULAW_TO_LINEAR : ALAW_TO_LINEAR;
+    const payload = audio.payload;
+    for (let i = from; i < length;) {
+      const index = (position + i) % this.#capacity;
+      const stop = i + Math.min(length - i, this.#capacity - index);
+      for (let k = index - i; i < stop; i++) buffer[i + k] = table[payload[i]!]!;
+    }
+    if (this.#paused.length > 0) this.#zeroPaused(buffer, position + from, end);
     this.#highWater = Math.max(this.#highWater, end);
   }
 
@@ -171,18 +178,19 @@ export class RecordingTimeline {
   #release(until: number): TimelineChunk {
     const from = this.#cursor;
     const chunk: TimelineChunk = { from, caller: new Int16Array(until - from), agent: new Int16Array(until - from) };
+    // positions beyond the buffer's reach were never written: they stay silent
+    const reach = Math.min(until - from, this.#capacity);
     for (const channel of RECORDING_CHANNELS) {
       const buffer = this.#buffers[channel];
       const out = chunk[channel];
-      // release in ring-buffer laps; positions beyond the buffer's reach were never written
-      for (let p = from; p < until; p++) {
-        if (p - from < this.#capacity) {
-          const i = p % this.#capacity;
-          out[p - from] = buffer[i]!;
-          buffer[i] = 0;
-        }
+      for (let p = 0; p < reach;) {
+        const index = (from + p) % this.#capacity;
+        const run = Math.min(reach - p, this.#capacity - index);
+        out.set(buffer.subarray(index, index + run), p);
+        buffer.fill(0, index, index + run);
+        p += run;
       }
-      this.#zeroPaused(out, from, until, from);
+      if (this.#paused.length > 0) this.#zeroPaused(out, from, until, from);
     }
     this.#cursor = until;
     return chunk;

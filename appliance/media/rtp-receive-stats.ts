@@ -15,6 +15,9 @@ export interface RtpReceiveReport {
   maxSeqGap: number;
 }
 
+/** How far back duplicates are recognised (in sequence numbers; a power of two). */
+const RECENT = 1024;
+
 export class RtpReceiveStats {
   readonly #clockRate: number;
   #baseSeq = -1;
@@ -26,7 +29,8 @@ export class RtpReceiveStats {
   #jitter = 0;
   #lastTransit: number | undefined;
   #ssrc: number | undefined;
-  readonly #recent = new Set<number>();
+  /** The extended sequence number last seen in each slot (seq mod 1024): a duplicate finds itself. */
+  readonly #recent = new Float64Array(RECENT).fill(NaN);
 
   constructor(clockRate = 8000) {
     this.#clockRate = clockRate;
@@ -36,12 +40,12 @@ export class RtpReceiveStats {
   packet(ssrc: number, sequenceNumber: number, timestamp: number, arrivalMs: number): void {
     if (this.#ssrc !== ssrc) this.#reset(ssrc, sequenceNumber);
     const extended = this.#extend(sequenceNumber);
-    if (this.#recent.has(extended)) {
+    const slot = extended & (RECENT - 1);
+    if (this.#recent[slot] === extended) {
       this.#duplicates += 1;
       return;
     }
-    this.#recent.add(extended);
-    if (this.#recent.size > 512) this.#recent.delete(this.#recent.values().next().value!);
+    this.#recent[slot] = extended;
     this.#received += 1;
     const transit = (arrivalMs * this.#clockRate) / 1000 - timestamp;
     if (this.#lastTransit !== undefined) {
@@ -76,7 +80,7 @@ export class RtpReceiveStats {
     this.#maxGap = 0;
     this.#jitter = 0;
     this.#lastTransit = undefined;
-    this.#recent.clear();
+    this.#recent.fill(NaN);
   }
 
   /** Extended sequence number (A.1): cycles of 2^16 counted as the sequence wraps. */
