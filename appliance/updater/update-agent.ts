@@ -41,7 +41,7 @@ export interface UpdateAgentOptions {
   reboot: () => Promise<void>;
   drain?: UpdateDrain;
   download?: { attempts?: number; retryPauseMs?: number; fetch?: DownloadOptions['fetch'] };
-  /** Least time between two progress reports. */
+  /** Least time between two progress reports (default 5 s: thousands of boxes download at once). */
   progressEveryMs?: number;
   /** While the new slot's health check has not decided yet, how often to look again. */
   outcomePollMs?: number;
@@ -207,7 +207,7 @@ export class UpdateAgent {
           headers: { authorization: `Bearer ${job.token}` },
           signal,
           onProgress: (received, total) => {
-            if (this.now() - lastProgress < (this.options.progressEveryMs ?? 1000)) return;
+            if (this.now() - lastProgress < (this.options.progressEveryMs ?? 5000)) return;
             lastProgress = this.now();
             this.report('downloading', { ...about, progress: { received, ...(total ? { total } : {}) } });
           },
@@ -258,7 +258,7 @@ export class UpdateAgent {
   private async drainCalls(job: UpdateInstall, signal: AbortSignal): Promise<void> {
     const about = { campaign: job.campaign, version: job.version };
     this.report('draining', { ...about, activeCalls: this.drain.activeCalls() });
-    const every = Math.max(200, this.options.progressEveryMs ?? 1000);
+    const every = Math.max(200, this.options.progressEveryMs ?? 5000);
     const timer = setInterval(() => this.report('draining', { ...about, activeCalls: this.drain.activeCalls() }), every);
     try {
       const withdrawn = new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new CancelledError('withdrawn while draining')), { once: true }));

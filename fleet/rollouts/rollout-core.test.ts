@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { UpdateState, UpdateStatus } from '../../protocol/update-job.ts';
-import { CampaignSettingsError, createCampaign, decide, keyOf, phaseCounts, phaseSummary, type CampaignEffect, type CampaignSettings, type CampaignState } from './rollout-core.ts';
+import { allDevices, CampaignSettingsError, createCampaign, decide, deviceOf, keyOf, phaseCounts, phaseSummary, type CampaignEffect, type CampaignSettings, type CampaignState } from './rollout-core.ts';
 
 const T0 = 1_790_000_000_000;
 const bundle = { sha256: 'a'.repeat(64), size: 100, version: '1.2.0', board: 'sim', keyId: '0123456789abcdef' };
@@ -18,7 +18,7 @@ function rig(n: number, over: Partial<CampaignSettings> = {}) {
   const cancelled = () => new Set(effects.filter((e) => e.type === 'cancel').flatMap((e) => e.devices.map(keyOf)));
   const report = (key: string, s: UpdateState, extra: Partial<UpdateStatus> = {}) => {
     now += 1000;
-    const d = state.devices[key]!;
+    const d = deviceOf(state, key)!;
     const d2 = decide(state, { type: 'device-status', ref: { site: d.site, device: d.device }, status: { ts: now, state: s, campaign: 'fw-120', version: '1.2.0', installedVersion: s === 'committed' ? '1.2.0' : '1.1.0', ...extra } }, now);
     assert.ok(d2.ok, d2.ok ? '' : d2.error);
     state = d2.state;
@@ -34,6 +34,25 @@ function rig(n: number, over: Partial<CampaignSettings> = {}) {
     return d;
   };
   return { get state() { return state; }, released, cancelled, report, act, effects };
+}
+
+/** The per-phase tally counted again from scratch: what the incremental one must always equal. */
+function recount(state: CampaignState) {
+  return state.settings.phases.map((_, phase) => {
+    const c = { total: 0, released: 0, committed: 0, failed: 0, cancelled: 0, inProgress: 0 };
+    for (const d of allDevices(state).filter((x) => x.phase === phase)) {
+      c.total++;
+      if (d.state === 'pending') continue;
+      if (d.state === 'cancelled') c.cancelled++;
+      else {
+        c.released++;
+        if (d.state === 'committed') c.committed++;
+        else if (d.state === 'failed' || d.state === 'rolled-back') c.failed++;
+        else c.inProgress++;
+      }
+    }
+    return c;
+  });
 }
 
 describe('rollout campaign core', () => {
@@ -56,12 +75,13 @@ describe('rollout campaign core', () => {
     r.report(b!, 'committed');
     assert.equal(r.state.phase, 1);
     assert.equal(r.released().size, 10);
-    for (const k of r.released()) if (r.state.devices[k]!.state !== 'committed') r.report(k, 'committed');
+    for (const k of r.released()) if (deviceOf(r.state, k)!.state !== 'committed') r.report(k, 'committed');
     assert.equal(r.state.phase, 2);
     assert.equal(r.released().size, 20);
-    for (const k of r.released()) if (r.state.devices[k]!.state !== 'committed') r.report(k, 'committed');
+    for (const k of r.released()) if (deviceOf(r.state, k)!.state !== 'committed') r.report(k, 'committed');
     assert.equal(r.state.status, 'completed');
-    assert.deepEqual(r.state.devices[a!]!.history.map((h) => h.what), ['released in phase 1', 'downloading', 'committed']);
+    assert.deepEqual(r.state.tally, recount(r.state));
+    assert.deepEqual(deviceOf(r.state, a!)!.history.map((h) => h.what), ['released in phase 1', 'downloading', 'committed']);
   });
 
   test('halts when the failed share of released devices exceeds the threshold and withdraws jobs not yet installing', () => {
@@ -76,14 +96,15 @@ describe('rollout campaign core', () => {
     assert.equal(r.state.status, 'halted');
     assert.match(r.state.reason ?? '', /3 of 10/);
     // Installing devices are left to finish; the six still waiting are withdrawn; phase 2 was never released.
-    assert.equal(r.state.devices[released[0]!]!.state, 'installing');
+    assert.equal(deviceOf(r.state, released[0]!)!.state, 'installing');
     assert.equal(r.cancelled().size, 6);
     assert.equal(r.released().size, 10);
-    assert.equal(Object.values(r.state.devices).filter((d) => d.state === 'cancelled').length, 16);
+    assert.equal(allDevices(r.state).filter((d) => d.state === 'cancelled').length, 16);
+    assert.deepEqual(r.state.tally, recount(r.state));
     // A halted campaign does not resume; it can only be aborted.
     assert.equal(r.act('resume').ok, false);
     r.report(released[0]!, 'committed');
-    assert.equal(r.state.devices[released[0]!]!.state, 'committed');
+    assert.equal(deviceOf(r.state, released[0]!)!.state, 'committed');
     assert.equal(r.state.status, 'halted');
   });
 
@@ -114,18 +135,19 @@ describe('rollout campaign core', () => {
     assert.ok(r.act('abort').ok);
     assert.equal(r.state.status, 'aborted');
     assert.deepEqual([...r.cancelled()], [b!]);
-    assert.equal(r.state.devices[a!]!.state, 'rebooting');
+    assert.equal(deviceOf(r.state, a!)!.state, 'rebooting');
     assert.equal(r.act('resume').ok, false);
     assert.equal(r.act('abort').ok, false);
+    assert.deepEqual(r.state.tally, recount(r.state));
     // A withdrawn device's late word about a step it never started does not bring it back.
     r.report(b!, 'downloading');
-    assert.equal(r.state.devices[b!]!.state, 'cancelled');
+    assert.equal(deviceOf(r.state, b!)!.state, 'cancelled');
   });
 
   test('ignores status about another campaign and from devices outside it', () => {
     const r = rig(5);
     const key = [...r.released()][0]!;
-    const d = r.state.devices[key]!;
+    const d = deviceOf(r.state, key)!;
     const before = r.state;
     const other = decide(before, { type: 'device-status', ref: { site: d.site, device: d.device }, status: { ts: T0, state: 'failed', campaign: 'older', installedVersion: '1.1.0' } }, T0);
     assert.ok(other.ok && other.state === before);
@@ -142,7 +164,7 @@ describe('rollout campaign core', () => {
 
   test('spreads the first phase over sites rather than taking the first devices listed', () => {
     const r = rig(300, { phases: [10, 100] });
-    const sites = new Set([...r.released()].map((k) => r.state.devices[k]!.site));
+    const sites = new Set([...r.released()].map((k) => deviceOf(r.state, k)!.site));
     assert.equal(sites.size, 3);
     assert.notDeepEqual([...r.released()].sort(), refs(30).map(keyOf).sort());
   });

@@ -71,8 +71,14 @@ export interface CampaignState {
   phase: number;
   /** Why it halted or was aborted. */
   reason?: string;
-  /** By `site.device`. */
-  devices: Record<string, DeviceRollout>;
+  /**
+   * The devices by `site.device`, spread over buckets by a hash of that key: a device's
+   * status copies its bucket (some 32 devices) and the bucket list, not the whole campaign, so a rollout to
+   * thousands stays cheap per message. Read them with `deviceOf` and `allDevices`.
+   */
+  buckets: Array<Record<string, DeviceRollout>>;
+  /** Per phase, the devices in each kind of state: kept up to date with every change. */
+  tally: CampaignCounts[];
   history: HistoryEntry[];
   updatedAt: number;
 }
@@ -104,13 +110,65 @@ export class CampaignSettingsError extends Error {
 
 const DEVICE_HISTORY = 30;
 const CAMPAIGN_HISTORY = 200;
-/** Device states that have nothing more to do for the campaign. */
-const DONE: ReadonlySet<DeviceRolloutState> = new Set<DeviceRolloutState>([...FINAL_UPDATE_STATES, 'cancelled']);
 const FAILED: ReadonlySet<DeviceRolloutState> = new Set<DeviceRolloutState>(['failed', 'rolled-back']);
 /** A job may be withdrawn until the device starts writing its inactive slot. */
 const CANCELLABLE: ReadonlySet<DeviceRolloutState> = new Set<DeviceRolloutState>(['pending', 'released', 'idle', 'waiting-window', 'draining', 'downloading']);
 
 export const keyOf = (ref: DeviceRef) => `${ref.site}.${ref.device}`;
+/** About 32 devices a bucket: copying a bucket and the bucket list stays cheap at any size. */
+const bucketCount = (devices: number) => Math.min(4096, Math.max(16, Math.ceil(devices / 32)));
+const bucketOf = (key: string, buckets: number) => spread(key) % buckets;
+
+export function deviceOf(state: CampaignState, key: string): DeviceRollout | undefined {
+  return state.buckets[bucketOf(key, state.buckets.length)]?.[key];
+}
+
+export function allDevices(state: CampaignState): DeviceRollout[] {
+  return state.buckets.flatMap((b) => Object.values(b));
+}
+
+type Kind = 'pending' | 'cancelled' | 'committed' | 'failed' | 'inProgress';
+function kindOf(s: DeviceRolloutState): Kind {
+  if (s === 'pending' || s === 'cancelled' || s === 'committed') return s;
+  return FAILED.has(s) ? 'failed' : 'inProgress';
+}
+const emptyCounts = (): CampaignCounts => ({ total: 0, released: 0, committed: 0, failed: 0, cancelled: 0, inProgress: 0 });
+function count(c: CampaignCounts, s: DeviceRolloutState, by: 1 | -1): void {
+  const kind = kindOf(s);
+  c.total += by;
+  if (kind !== 'pending') {
+    if (kind !== 'cancelled') c.released += by;
+    c[kind] += by;
+  }
+}
+
+/** The state with these devices replaced (copying only their buckets and the tally). */
+function withDevices(state: CampaignState, changed: DeviceRollout[], now: number): CampaignState {
+  if (changed.length === 0) return state;
+  const buckets = [...state.buckets];
+  const tally = state.tally.map((c) => ({ ...c }));
+  const copied = new Set<number>();
+  for (const d of changed) {
+    const key = keyOf(d);
+    const b = bucketOf(key, buckets.length);
+    if (!copied.has(b)) {
+      buckets[b] = { ...buckets[b] };
+      copied.add(b);
+    }
+    const before = buckets[b]![key];
+    if (before) count(tally[before.phase]!, before.state, -1);
+    count(tally[d.phase]!, d.state, 1);
+    buckets[b]![key] = d;
+  }
+  return { ...state, buckets, tally, updatedAt: now };
+}
+
+/** The campaign's counts over all phases. */
+export function campaignTotals(state: CampaignState): CampaignCounts {
+  const t = emptyCounts();
+  for (const c of state.tally) for (const k of Object.keys(t) as (keyof CampaignCounts)[]) t[k] += c[k];
+  return t;
+}
 const refOf = (d: DeviceRollout): DeviceRef => ({ site: d.site, device: d.device });
 const push = <T>(list: T[], item: T, max: number) => [...list, item].slice(-max);
 
@@ -145,10 +203,13 @@ export function createCampaign(input: CampaignInput, now: number): { state: Camp
   if (unique.length === 0) throw new CampaignSettingsError('the target groups have no devices');
   const ordered = unique.map((r) => ({ r, h: spread(`${input.id}/${keyOf(r)}`) })).sort((a, b) => a.h - b.h || keyOf(a.r).localeCompare(keyOf(b.r)));
   const counts = phaseCounts(input.settings.phases, ordered.length);
-  const devices: Record<string, DeviceRollout> = {};
+  const buckets: Array<Record<string, DeviceRollout>> = Array.from({ length: bucketCount(ordered.length) }, () => ({}));
+  const tally = input.settings.phases.map(emptyCounts);
   ordered.forEach(({ r }, i) => {
     const phase = counts.findIndex((c) => i < c);
-    devices[keyOf(r)] = { site: r.site, device: r.device, phase, state: 'pending', updatedAt: now, history: [] };
+    const key = keyOf(r);
+    buckets[bucketOf(key, buckets.length)]![key] = { site: r.site, device: r.device, phase, state: 'pending', updatedAt: now, history: [] };
+    count(tally[phase]!, 'pending', 1);
   });
   const state: CampaignState = {
     id: input.id,
@@ -160,7 +221,8 @@ export function createCampaign(input: CampaignInput, now: number): { state: Camp
     settings: input.settings,
     status: 'running',
     phase: -1,
-    devices,
+    buckets,
+    tally,
     history: [{ at: now, what: `created for ${ordered.length} devices in ${input.groups.join(', ')}`, by: input.by }],
     updatedAt: now,
   };
@@ -198,7 +260,7 @@ function to(state: CampaignState, status: CampaignStatus, what: string, by: stri
 
 function onDeviceStatus(state: CampaignState, event: Extract<CampaignEvent, { type: 'device-status' }>, now: number): Decision {
   const key = keyOf(event.ref);
-  const device = state.devices[key];
+  const device = deviceOf(state, key);
   const s = event.status;
   // Not ours, or about another campaign (an older job's final word, an idle device): nothing to record.
   if (!device || s.campaign !== state.id) return { ok: true, state, effects: [] };
@@ -218,7 +280,7 @@ function onDeviceStatus(state: CampaignState, event: Extract<CampaignEvent, { ty
     ...(s.reason ? { reason: s.reason } : {}),
     history: changed ? push(device.history, { at: now, what: s.reason ? `${s.state}: ${s.reason}` : s.state }, DEVICE_HISTORY) : device.history,
   };
-  const updated: CampaignState = { ...state, devices: { ...state.devices, [key]: next }, updatedAt: now };
+  const updated = withDevices(state, [next], now);
   if (!changed || (state.status !== 'running' && state.status !== 'paused')) return { ok: true, state: updated, effects: [] };
   return ok(evaluate(updated, now));
 }
@@ -229,14 +291,14 @@ function abort(state: CampaignState, event: { by: string }, now: number): Decisi
 
 /** Withdraws every job not yet being installed. */
 function withdraw(state: CampaignState, reason: string, now: number): { state: CampaignState; effects: CampaignEffect[] } {
-  const devices = { ...state.devices };
+  const changed: DeviceRollout[] = [];
   const published: DeviceRef[] = [];
-  for (const [key, d] of Object.entries(devices)) {
+  for (const d of allDevices(state)) {
     if (!CANCELLABLE.has(d.state)) continue;
     if (d.state !== 'pending') published.push(refOf(d));
-    devices[key] = { ...d, state: 'cancelled', updatedAt: now, history: push(d.history, { at: now, what: `cancelled: ${reason}` }, DEVICE_HISTORY) };
+    changed.push({ ...d, state: 'cancelled', updatedAt: now, history: push(d.history, { at: now, what: `cancelled: ${reason}` }, DEVICE_HISTORY) });
   }
-  return { state: { ...state, devices, updatedAt: now }, effects: published.length ? [{ type: 'cancel', devices: published, reason }] : [] };
+  return { state: withDevices(state, changed, now), effects: published.length ? [{ type: 'cancel', devices: published, reason }] : [] };
 }
 
 export interface CampaignCounts {
@@ -248,22 +310,6 @@ export interface CampaignCounts {
   inProgress: number;
 }
 
-export function countDevices(devices: Iterable<DeviceRollout>): CampaignCounts {
-  const c: CampaignCounts = { total: 0, released: 0, committed: 0, failed: 0, cancelled: 0, inProgress: 0 };
-  for (const d of devices) {
-    c.total++;
-    if (d.state === 'pending') continue;
-    if (d.state === 'cancelled') {
-      c.cancelled++;
-      continue;
-    }
-    c.released++;
-    if (d.state === 'committed') c.committed++;
-    else if (FAILED.has(d.state)) c.failed++;
-    else c.inProgress++;
-  }
-  return c;
-}
 
 /** Halts on too many failures, releases the next phase on enough successes, completes when all are done. */
 function evaluate(start: CampaignState, now: number): { state: CampaignState; effects: CampaignEffect[] } {
@@ -271,7 +317,7 @@ function evaluate(start: CampaignState, now: number): { state: CampaignState; ef
   const effects: CampaignEffect[] = [];
   const last = state.settings.phases.length - 1;
   for (;;) {
-    const c = countDevices(Object.values(state.devices));
+    const c = campaignTotals(state);
     if (c.released > 0 && c.failed / c.released > state.settings.failureThreshold) {
       const reason = `${c.failed} of ${c.released} released devices failed or rolled back (more than ${Math.round(state.settings.failureThreshold * 100)}%)`;
       const halted = withdraw(withStatus(state, 'halted', `halted: ${reason}`, undefined, now, reason), 'campaign halted', now);
@@ -280,18 +326,20 @@ function evaluate(start: CampaignState, now: number): { state: CampaignState; ef
     const phaseDone = state.phase < 0 || (c.released > 0 && c.committed / c.released >= state.settings.successThreshold);
     if (state.status === 'running' && state.phase < last && phaseDone) {
       const phase = state.phase + 1;
-      const devices = { ...state.devices };
+      const changed: DeviceRollout[] = [];
       const released: DeviceRef[] = [];
-      for (const [key, d] of Object.entries(devices)) {
-        if (d.phase !== phase || d.state !== 'pending') continue;
-        devices[key] = { ...d, state: 'released', updatedAt: now, history: push(d.history, { at: now, what: `released in phase ${phase + 1}` }, DEVICE_HISTORY) };
-        released.push(refOf(d));
+      if (state.tally[phase]!.total > 0) {
+        for (const d of allDevices(state)) {
+          if (d.phase !== phase || d.state !== 'pending') continue;
+          changed.push({ ...d, state: 'released', updatedAt: now, history: push(d.history, { at: now, what: `released in phase ${phase + 1}` }, DEVICE_HISTORY) });
+          released.push(refOf(d));
+        }
       }
-      state = { ...state, phase, devices, updatedAt: now, history: push(state.history, { at: now, what: `phase ${phase + 1} (${state.settings.phases[phase]}%) released: ${released.length} devices` }, CAMPAIGN_HISTORY) };
+      state = { ...withDevices(state, changed, now), phase, updatedAt: now, history: push(state.history, { at: now, what: `phase ${phase + 1} (${state.settings.phases[phase]}%) released: ${released.length} devices` }, CAMPAIGN_HISTORY) };
       if (released.length) effects.push({ type: 'release', devices: released });
       continue;
     }
-    if (state.phase === last && Object.values(state.devices).every((d) => DONE.has(d.state))) {
+    if (state.phase === last && c.total === c.committed + c.failed + c.cancelled) {
       state = withStatus(state, 'completed', `completed: ${c.committed} committed, ${c.failed} failed`, undefined, now);
     }
     return { state, effects };
@@ -300,5 +348,5 @@ function evaluate(start: CampaignState, now: number): { state: CampaignState; ef
 
 /** Per-phase figures for the console. */
 export function phaseSummary(state: CampaignState): Array<{ phase: number; percent: number } & CampaignCounts> {
-  return state.settings.phases.map((percent, phase) => ({ phase, percent, ...countDevices(Object.values(state.devices).filter((d) => d.phase === phase)) }));
+  return state.settings.phases.map((percent, phase) => ({ phase, percent, ...state.tally[phase]! }));
 }

@@ -9,7 +9,7 @@ import { readBundleHeader } from '../../appliance/updater/bundle-format.ts';
 import { verifyBundle } from '../../appliance/updater/bundle-verifier.ts';
 import type { TrustedKeys } from '../../appliance/updater/bundle-signing.ts';
 import { silentLogger, type Logger } from '../../appliance/log/logger.ts';
-import { countDevices, createCampaign, decide, keyOf, phaseSummary, type CampaignCounts, type CampaignEffect, type CampaignEvent, type CampaignState } from './rollout-core.ts';
+import { allDevices, campaignTotals, createCampaign, decide, deviceOf, keyOf, phaseSummary, type CampaignCounts, type CampaignEffect, type CampaignEvent, type CampaignState, type DeviceRollout } from './rollout-core.ts';
 import type { BundleRecord, RolloutStore } from './rollout-store.ts';
 
 export class CampaignNotFoundError extends Error {
@@ -73,7 +73,7 @@ export interface RolloutServiceEvents {
   changed: [campaign: string];
 }
 
-export type CampaignSummary = Omit<CampaignState, 'devices' | 'history'> & { counts: CampaignCounts; phases: ReturnType<typeof phaseSummary> };
+export type CampaignSummary = Omit<CampaignState, 'buckets' | 'tally' | 'history'> & { counts: CampaignCounts; phases: ReturnType<typeof phaseSummary> };
 
 const ACTIVE = new Set(['running', 'paused']);
 
@@ -161,14 +161,15 @@ export class RolloutService extends EventEmitter<RolloutServiceEvents> {
       .sort((a, b) => b.createdAt - a.createdAt);
   }
 
-  get(id: string): CampaignSummary & Pick<CampaignState, 'devices' | 'history'> {
+  /** A campaign with every device by `site.device`, and its history. */
+  get(id: string): CampaignSummary & { devices: Record<string, DeviceRollout>; history: CampaignState['history'] } {
     const c = this.#campaign(id);
-    return { ...this.#summary(c), devices: c.devices, history: c.history };
+    return { ...this.#summary(c), devices: Object.fromEntries(allDevices(c).map((d) => [keyOf(d), d])), history: c.history };
   }
 
   #summary(c: CampaignState): CampaignSummary {
-    const { devices, history: _h, ...rest } = c;
-    return { ...rest, counts: countDevices(Object.values(devices)), phases: phaseSummary(c) };
+    const { buckets: _b, tally: _t, history: _h, ...rest } = c;
+    return { ...rest, counts: campaignTotals(c), phases: phaseSummary(c) };
   }
 
   #campaign(id: string): CampaignState {
@@ -185,7 +186,7 @@ export class RolloutService extends EventEmitter<RolloutServiceEvents> {
     const busy = new Set<string>();
     for (const c of this.options.store.campaigns()) {
       if (!ACTIVE.has(c.status)) continue;
-      for (const [key, d] of Object.entries(c.devices)) if (!FINAL_UPDATE_STATES.has(d.state as never) && d.state !== 'cancelled') busy.add(key);
+      for (const d of allDevices(c)) if (!FINAL_UPDATE_STATES.has(d.state as never) && d.state !== 'cancelled') busy.add(keyOf(d));
     }
     const clash = devices.filter((d) => busy.has(keyOf(d)));
     if (clash.length) throw new CampaignConflictError(`${clash.length} target devices are still in another running campaign (e.g. ${keyOf(clash[0]!)})`);
@@ -229,14 +230,16 @@ export class RolloutService extends EventEmitter<RolloutServiceEvents> {
   onStatus(ref: DeviceRef, status: UpdateStatus): void {
     if (!status.campaign) return;
     const c = this.options.store.campaigns().find((x) => x.id === status.campaign);
-    if (!c || !c.devices[keyOf(ref)]) return;
+    const device = c && deviceOf(c, keyOf(ref));
+    if (!c || !device) return;
     try {
       const before = c.status;
       const state = this.#apply(c.id, { type: 'device-status', ref, status });
       if (state.status !== before) {
         this.log.info('campaign changed by device status', { id: c.id, status: state.status, reason: state.reason });
         void this.options.store.flush().catch((err: Error) => this.log.error('saving campaigns failed', { error: err.message }));
-      } else this.options.store.touch();
+      } else if (device.state !== status.state) this.options.store.touch();
+      // Progress alone is not saved: after a restart the devices' retained status brings it back.
     } catch (err) {
       this.log.warn('device status not taken', { device: keyOf(ref), error: (err as Error).message });
     }
@@ -275,7 +278,7 @@ export class RolloutService extends EventEmitter<RolloutServiceEvents> {
     let n = 0;
     const sends: Promise<void>[] = [];
     for (const c of this.options.store.campaigns()) {
-      for (const d of Object.values(c.devices)) {
+      for (const d of allDevices(c)) {
         const ref = { site: d.site, device: d.device };
         let desired: UpdateDesired | undefined;
         if (ACTIVE.has(c.status) && !['pending', 'cancelled', 'failed', 'rolled-back'].includes(d.state)) desired = this.#job(c, ref);
@@ -297,7 +300,7 @@ export class RolloutService extends EventEmitter<RolloutServiceEvents> {
   /** The bundle a device may download with this token, or undefined. */
   resolveDownload(campaign: string, ref: DeviceRef, token: string): { path: string; size: number; sha256: string } | undefined {
     const c = this.options.store.campaigns().find((x) => x.id === campaign);
-    const d = c?.devices[keyOf(ref)];
+    const d = c && deviceOf(c, keyOf(ref));
     if (!c || !d || d.state === 'pending' || d.state === 'cancelled' || c.status === 'aborted') return undefined;
     const expected = Buffer.from(this.token(campaign, ref));
     const given = Buffer.from(token);

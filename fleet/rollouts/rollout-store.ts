@@ -53,7 +53,8 @@ export const CampaignSchema = z.object({
   status: z.enum(['running', 'paused', 'halted', 'aborted', 'completed']),
   phase: z.number().int(),
   reason: z.string().optional(),
-  devices: z.record(z.string(), DeviceRolloutSchema),
+  buckets: z.array(z.record(z.string(), DeviceRolloutSchema)),
+  tally: z.array(z.object({ total: z.number().int(), released: z.number().int(), committed: z.number().int(), failed: z.number().int(), cancelled: z.number().int(), inProgress: z.number().int() })),
   history: History,
   updatedAt: EpochMs,
 });
