@@ -39,7 +39,14 @@ test('the demo configuration answers DID 4001 with its two-level IVR: 2 then 1 r
   assert.equal(t.sipPort(), sipPort);
   assert.ok(t.desk!.verifyPassword('1001', demoAgentPasswords(undefined)['1001']!) === false, 'another password does not log in');
   assert.equal(t.customers.byPhone('13912345678')?.vip, true, 'the demo customers are seeded');
-  // no agent is logged in: the caller waits in the queue and hangs up
+  // no agent is logged in: the caller waits in the queue (announcement, then music) and hangs up
+  const control = t.modules!.control;
+  const played: string[] = [];
+  const watching = waitFor('the call queued', () => [...control.calls.values()].find((c) => c.record.phase === 'queued'), { timeoutMs: 10_000 }).then((call) => {
+    call.session?.on('prompt-started', (_leg, id) => played.push(id));
+    const before = call.session!.receiveStats(call.id).received;
+    return new Promise<number>((resolve) => setTimeout(() => resolve(call.session!.closed ? -1 : call.session!.receiveStats(call.id).received - before), 2500));
+  });
   const r = await customer({ dir, sipPort }, '21', 5000, 1500, 2500);
   assert.equal(r.code, 0, `${r.stderr}\n${r.stdout.slice(-1500)}`);
   const cdr = await waitFor('the CDR', () => t.cdr.recent(1)[0], { timeoutMs: 8000 });
@@ -48,4 +55,7 @@ test('the demo configuration answers DID 4001 with its two-level IVR: 2 then 1 r
   assert.equal(cdr.endReason, 'abandoned');
   assert.deepEqual(cdr.choices.map((c) => [c.nodeId, c.digits]), [['main-menu', '2'], ['support-menu', '1']]);
   assert.deepEqual(cdr.segments.map((s) => s.kind), ['ivr', 'queue']);
+  const echoed = await watching;
+  assert.ok(echoed >= 60, `the waiting caller hears audio all the time (${echoed} packets echoed in 2.5 s)`);
+  assert.ok(played.some((id) => id.startsWith('announcement-')), `the queue announced the position (${played.join(', ')})`);
 });
