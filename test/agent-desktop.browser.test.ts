@@ -61,6 +61,7 @@ describe('agent desktop in a browser', () => {
     await page.locator('#state-badge[data-state="not-ready"]').waitFor();
     assert.equal(await page.locator('#state-label').textContent(), '未就绪');
     assert.equal(await page.locator('#conn').getAttribute('data-online'), 'true');
+    assert.equal(await page.locator('#agent-name').textContent(), '王小明 · 坐席', 'the name from the desk configuration');
     assert.equal(scripted.agents.get('1001')!.loggedIn, true);
     // the softphone loaded the router capabilities and told the desk its own
     await waitFor('capabilities told', () => scripted.agents.get('1001')!.rtpCapabilities);
@@ -145,6 +146,7 @@ describe('agent desktop in a browser', () => {
     scripted.offer('1001', { contactId: 'k-2', callId: 'call-2', queueId: 'support', caller: '02087654321', did: '4008001234', variables: {}, choices: [], screenPop: { recentContacts: [] } });
     await page.locator('#offer-panel:not([hidden])').waitFor();
     assert.equal(await page.locator('#pop-name').textContent(), '新客户（无记录）');
+    assert.equal(await page.locator('#pop-notes').isHidden(), true, 'a new caller has no empty facts');
     scripted.endOffer('1001', 'ring-no-answer');
     await page.locator('#toast', { hasText: '未接听' }).waitFor();
     await page.locator('#offer-panel[hidden]').waitFor({ state: 'attached' });

@@ -15,6 +15,7 @@ const ui = {
   calls: new Map(),
   wrapUps: new Map(),
   user: undefined,
+  agentId: undefined,
 };
 
 applyI18n();
@@ -116,6 +117,12 @@ function renderPop() {
   $('pop-level').textContent = c ? [c.level, c.vip ? t('pop.vip') : ''].filter(Boolean).join(' · ') : '';
   $('pop-tags').textContent = c?.tags?.join('、') ?? '';
   $('pop-notes').textContent = c?.notes ?? '';
+  // empty facts take no room: a new caller's card is just the number
+  for (const id of ['pop-level', 'pop-tags', 'pop-notes']) {
+    const dd = $(id);
+    dd.hidden = dd.textContent === '';
+    dd.previousElementSibling.hidden = dd.hidden;
+  }
   $('customer-panel').dataset.vip = String(Boolean(c?.vip));
   const choices = p.choices.map((ch) => {
     const li = document.createElement('li');
@@ -198,6 +205,7 @@ function renderTimers() {
 }
 
 function renderAll() {
+  showAgentName();
   renderState();
   renderOptions();
   renderOffer();
@@ -212,8 +220,15 @@ window.addEventListener('langchange', renderAll);
 
 // --- the desk's snapshot and events ---
 
+function showAgentName() {
+  if (!ui.user) return;
+  const name = ui.user.displayName ?? ui.snapshot?.name ?? ui.agentId;
+  $('agent-name').textContent = `${name} · ${t(`role.${ui.user.role}`)}`;
+}
+
 function applySnapshot(snap) {
   ui.snapshot = snap;
+  showAgentName();
   ui.state = snap.state;
   ui.offer = snap.offer;
   if (snap.offer) ui.pop = snap.offer;
@@ -284,8 +299,9 @@ const handlers = {
 client.addEventListener('desk', (e) => handlers[e.detail.name]?.(e.detail.data));
 client.addEventListener('open', async (e) => {
   ui.user = e.detail.user;
+  ui.agentId = e.detail.agentId;
   $('admin-link').hidden = e.detail.user.role !== 'admin';
-  $('agent-name').textContent = `${e.detail.user.displayName ?? e.detail.agentId} · ${t(`role.${e.detail.user.role}`)}`;
+  showAgentName();
   $('conn').dataset.online = 'true';
   $('conn').dataset.i18n = 'conn.online';
   $('conn').textContent = t('conn.online');
