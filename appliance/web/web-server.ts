@@ -19,6 +19,7 @@ import type { DeskPort } from './desk-protocol.ts';
 import { WebAuth } from './web-auth.ts';
 import { WebUserStore, WebUsersDoc, emptyWebUsersDoc } from './web-users.ts';
 import { ensureSelfSignedCert } from './self-signed-cert.ts';
+import { softphoneBundle } from './softphone-bundle.ts';
 import type { ScryptParams } from '../../fleet/auth/password-hash.ts';
 
 export interface StartWebServerOptions extends Omit<ApplianceWebAppDeps, 'auth'> {
@@ -62,6 +63,8 @@ export async function startWebServer(options: StartWebServerOptions): Promise<We
     ...(desk ? { agents: { verifyPassword: (id: string, pw: string) => desk.verifyPassword(id, pw), knowsAgent: (id: string) => desk.snapshot(id).ok } } : {}),
   });
   const app = createApplianceWebApp({ ...options, auth, trustProxy: config.trustProxy });
+  // Bundled now rather than on the first agent's page load; a failure is logged at start.
+  softphoneBundle().catch((err: Error) => log?.error('the softphone bundle could not be built', { error: err.message }));
 
   let tls: { key: string; cert: string } | undefined;
   if (config.tls.mode === 'self-signed') {
