@@ -28,11 +28,14 @@ import { parseSipUri } from '../sip/core/sip-uri.ts';
 import type { Route } from '../sip/config.ts';
 import { silentLogger, type Logger } from '../log/logger.ts';
 import type { B2bua, CallLeg } from './b2bua.ts';
-import { createInboundCall, createOutboundCall, stepCall, type CallCoreEvent } from './call-core.ts';
+import { createInboundCall, stepCall, type CallCoreEvent } from './call-core.ts';
 import { checkAgentPassword, queuesOf, recordingModeOf, type CallSettings } from './call-settings.ts';
-import { AgentRoster, deskError, type AgentRt } from './agent-roster.ts';
+import { AgentRoster, deskError } from './agent-roster.ts';
 import { buildCdr, type LiveCall } from './live-call.ts';
 import { BrowserMedia } from './browser-media.ts';
+import { hangup, hold, retrieve, transfer, transferOut } from './agent-call-actions.ts';
+import { dial } from './outbound-dial.ts';
+import { ok, type CallOps } from './call-ops.ts';
 
 export interface CallControlOptions {
   b2bua: B2bua;
@@ -57,7 +60,6 @@ export type CallControlEvents = {
   warning: [error: Error];
 };
 
-const ok = { ok: true } as const;
 
 export class CallControl extends EventEmitter<CallControlEvents> implements DeskBackend {
   readonly desk: AgentDesk;
@@ -70,6 +72,7 @@ export class CallControl extends EventEmitter<CallControlEvents> implements Desk
   readonly #browser: BrowserMedia;
   readonly #contacts = new Map<string, string>();
   readonly #sub: Subscription;
+  readonly #ops: CallOps;
   #announcements = 0;
   #caps: Promise<RtpCapabilities> | undefined;
 
@@ -82,6 +85,20 @@ export class CallControl extends EventEmitter<CallControlEvents> implements Desk
     this.#roster = new AgentRoster(this.desk, options.settings, this.#now);
     this.#browser = new BrowserMedia(this.desk, this.#roster);
     this.#runner = options.ivr(this.ivrPlayer);
+    this.#ops = {
+      calls: this.calls, roster: this.#roster, browser: this.#browser, b2bua: options.b2bua, acd: options.acd,
+      settings: options.settings, now: this.#now,
+      step: (call, event) => this.#step(call, event),
+      emitCall: (agentId, call, status, endReason) => this.#emitCall(agentId, call, status, endReason),
+      attachMedia: (call) => this.#attachMedia(call),
+      sessionOf: (legId) => this.#sessionOf(legId),
+      record: (call, legId) => this.#record(call, legId),
+      customerGone: (call, byCustomer) => this.#onCustomerGone(call, byCustomer),
+      startWrapUp: (call, agentId, contactId) => this.#startWrapUp(call, agentId, contactId),
+      trackContact: (contactId, callId) => void this.#contacts.set(contactId, callId),
+      ivrHungUp: (callId) => this.#runner.hungUp(callId),
+      closeLeg: (call, legId) => this.#closeLeg(call, legId),
+    };
     this.#runner.on('choice', (callId, choice) => this.calls.get(callId)?.choices.push(choice));
     this.#runner.on('handOff', (callId, command) => this.#onHandOff(callId, command));
     options.b2bua.on('call', (leg, route, dialled) => this.#onInbound(leg, route, dialled));
@@ -183,7 +200,7 @@ export class CallControl extends EventEmitter<CallControlEvents> implements Desk
         return call.caller.session.bye();
       }
       case 'TransferToExternal':
-        return this.#transferOut(call, command.number);
+        return transferOut(this.#ops, call, command.number);
       case 'Voicemail':
         // voicemail boxes are not built yet: the caller hears the flow's greeting, then we hang up
         this.#log.info('voicemail is not available; hanging up', { callId, box: command.box });
@@ -216,7 +233,7 @@ export class CallControl extends EventEmitter<CallControlEvents> implements Desk
         const call = this.#callOfContact(c.contactId);
         if (!call) return;
         if ('queue' in c.to) call.record = { ...call.record, queueId: c.to.queue };
-        else if ('external' in c.to) this.#transferOut(call, c.to.external);
+        else if ('external' in c.to) transferOut(this.#ops, call, c.to.external);
         else call.caller.session.bye();
         return;
       }
@@ -476,215 +493,24 @@ export class CallControl extends EventEmitter<CallControlEvents> implements Desk
     return ok;
   }
 
-  #agentCall(agentId: string, callId: string): LiveCall | undefined {
-    const call = this.calls.get(callId);
-    return call && this.#roster.get(agentId)?.calls.has(callId) && call.record.agentId === agentId ? call : undefined;
-  }
-
   hangup(agentId: string, callId: string): DeskResult {
-    const call = this.#agentCall(agentId, callId);
-    if (!call) return deskError('no-such-call', `agent ${agentId} is not on call ${callId}`);
-    call.hangupBy = 'agent';
-    call.caller.session.bye();
-    return ok;
+    return hangup(this.#ops, agentId, callId);
   }
 
-  async hold(agentId: string, callId: string): Promise<DeskResult> {
-    const call = this.#agentCall(agentId, callId);
-    if (!call) return deskError('no-such-call', `agent ${agentId} is not on call ${callId}`);
-    if (!this.#step(call, { type: 'Held' })) return deskError('not-allowed', `a ${call.record.phase} call cannot be held`);
-    await this.#agentHears(call, false);
-    await call.session?.setBackground(call.id, { moh: true });
-    if (this.#o.settings().recording.pauseOnHold) call.session?.pauseRecording();
-    this.#emitCall(agentId, call, 'held');
-    return ok;
+  hold(agentId: string, callId: string): Promise<DeskResult> {
+    return hold(this.#ops, agentId, callId);
   }
 
-  async retrieve(agentId: string, callId: string): Promise<DeskResult> {
-    const call = this.#agentCall(agentId, callId);
-    if (!call) return deskError('no-such-call', `agent ${agentId} is not on call ${callId}`);
-    if (!this.#step(call, { type: 'Retrieved' })) return deskError('not-allowed', `a ${call.record.phase} call cannot be retrieved`);
-    await call.session?.setBackground(call.id, undefined);
-    await this.#agentHears(call, true);
-    call.session?.resumeRecording();
-    this.#emitCall(agentId, call, 'connected');
-    return ok;
+  retrieve(agentId: string, callId: string): Promise<DeskResult> {
+    return retrieve(this.#ops, agentId, callId);
   }
 
-  /** Whether the agent hears the caller (not while holding). */
-  async #agentHears(call: LiveCall, hears: boolean): Promise<void> {
-    if (call.agentLeg) await call.session?.setHearing(call.agentLeg.id, hears ? [call.caller.id] : []);
-    else await this.#browser.hear(call, hears);
+  transfer(agentId: string, callId: string, target: TransferTarget): Promise<DeskResult> {
+    return transfer(this.#ops, agentId, callId, target);
   }
 
-  async transfer(agentId: string, callId: string, target: TransferTarget): Promise<DeskResult> {
-    const call = this.#agentCall(agentId, callId);
-    if (!call) return deskError('no-such-call', `agent ${agentId} is not on call ${callId}`);
-    const settings = this.#o.settings();
-    if ('queue' in target && !settings.queues.has(target.queue)) return deskError('invalid', `unknown queue ${target.queue}`);
-    if ('agent' in target && queuesOf(settings, target.agent).length === 0) return deskError('invalid', `agent ${target.agent} serves no queue`);
-    const contactId = call.record.contactId;
-    this.#detachAgent(call, agentId);
-    // the agent's wrap-up starts before the next contact is offered (same instant, in order)
-    const wrapUp = () => {
-      this.#emitCall(agentId, call, 'ended', 'transferred');
-      if (!contactId) return;
-      (call.legQueue ??= new Map()).set(contactId, this.#queueOfContact(call, contactId));
-      this.#startWrapUp(call, agentId, contactId);
-    };
-    if ('number' in target) {
-      this.#transferOut(call, target.number);
-      wrapUp();
-      return ok;
-    }
-    const queueId = 'queue' in target ? target.queue : queuesOf(settings, target.agent)[0]!.id;
-    if (!this.#step(call, { type: 'TransferredToQueue', queueId })) return deskError('not-allowed', 'the call cannot be transferred now');
-    wrapUp();
-    const next = call.record.contactId!;
-    this.#contacts.set(next, call.id);
-    void call.session?.setBackground(call.id, { moh: true }).catch(() => undefined);
-    this.#o.acd.dispatch({
-      type: 'ContactArrived', contactId: next, queueId, channel: 'voice', priority: call.priority,
-      ...(call.record.customer !== 'anonymous' ? { customerId: call.record.customer } : {}), ...('agent' in target ? { preferredAgentId: target.agent } : {}),
-    });
-    return ok;
-  }
-
-  #queueOfContact(call: LiveCall, contactId: string): string {
-    return call.record.segments.find((s) => s.kind === 'queue' && s.contactId === contactId)?.queueId ?? '';
-  }
-
-  /** The agent leaves the call (transfer): its leg ends, the caller stays. */
-  #detachAgent(call: LiveCall, agentId: string): void {
-    this.#roster.get(agentId)?.calls.delete(call.id);
-    const leg = call.agentLeg;
-    call.agentLeg = undefined;
-    if (leg) {
-      this.#o.b2bua.unbridge(leg);
-      leg.session.bye();
-    }
-    this.#browser.release(call);
-    void call.session?.setHearing(call.id, []).catch(() => undefined);
-  }
-
-  /** The caller goes to a number through a trunk group, outside the ACD. */
-  #transferOut(call: LiveCall, number: string): void {
-    const phase = call.record.phase;
-    if (phase === 'ivr') this.#runner.hungUp(call.id);
-    const r = stepCall(call.record, { type: 'TransferredOut', target: number }, this.#now());
-    if (!r.ok) return;
-    call.record = r.call;
-    for (const e of r.acd) this.#o.acd.dispatch(e);
-    void call.session?.setBackground(call.id, { tone: 'ringback' }).catch(() => undefined);
-    const placed = this.#o.b2bua.dialNumber(number, {
-      mediaWith: call.id,
-      onLeg: (leg) => {
-        call.legs.push({ legId: leg.id, role: 'external', party: number, start: this.#now() });
-        leg.session.once('answered', () => {
-          const l = call.legs.find((x) => x.legId === leg.id);
-          if (l) l.answeredAt = this.#now();
-          void call.session?.setBackground(call.id, undefined).catch(() => undefined);
-          this.#o.b2bua.bridge(call.caller, leg);
-        });
-        leg.session.once('ended', () => {
-          this.#closeLeg(call, leg.id);
-          if (!leg.peer) call.caller.session.bye();
-        });
-      },
-      onFailed: () => call.caller.session.bye(),
-    });
-    if (!placed) call.caller.session.bye();
-  }
-
-  async dial(agentId: string, number: string): Promise<DeskResult<{ callId: string }>> {
-    const agent = this.#roster.get(agentId);
-    if (!agent?.loggedIn) return deskError('not-logged-in', `agent ${agentId} is not logged in`);
-    if (agent.calls.size > 0 || agent.offer) return deskError('not-allowed', 'the agent is on a call');
-    const settings = this.#o.settings();
-    const group = settings.desk.outboundTrunkGroup;
-    const callerId = (group ? settings.callerIds.get(group) : undefined) ?? '';
-    if (agent.device === 'phone') return this.#dialFromPhone(agent, number, group, callerId);
-    return new Promise((resolve) => {
-      const placed = this.#o.b2bua.dialNumber(number, {
-        ...(group ? { trunkGroup: group } : {}),
-        onLeg: (leg) => {
-          const call = this.#outboundCall(leg, number, callerId, agent);
-          void call.ready.then(async () => {
-            if (call.call.record.phase === 'dialing') await this.#browser.connect(call.call, agent.id);
-          });
-          resolve({ ok: true, callId: call.call.id });
-        },
-        onFailed: (status, reason) => resolve(deskError('unavailable', `the call failed: ${status} ${reason}`)),
-      });
-      if (!placed) resolve(deskError('unavailable', 'no trunk group routes this number'));
-    });
-  }
-
-  /** An outbound leg toward the customer: its call record, media, answer and end. */
-  #outboundCall(leg: CallLeg, number: string, callerId: string, agent: AgentRt, agentLeg?: CallLeg): { call: LiveCall; ready: Promise<void> } {
-    const now = this.#now();
-    const call: LiveCall = {
-      id: leg.id, record: createOutboundCall(leg.id, number, callerId, agent.id, now), caller: leg, variables: {}, choices: [], priority: 0, skills: [],
-      legs: [{ legId: leg.id, role: 'callee', party: number, start: now }], recordingPaths: {}, mediaClosed: Promise.resolve(),
-    };
-    this.calls.set(call.id, call);
-    agent.calls.add(call.id);
-    if (agentLeg) {
-      call.agentLeg = agentLeg;
-      call.legs.push({ legId: agentLeg.id, role: 'agent', party: agent.id, start: now, answeredAt: now });
-    }
-    const ready = this.#attachMedia(call);
-    leg.session.once('ended', (cause) => setImmediate(() => this.#onCustomerGone(call, cause.by === 'remote')));
-    leg.session.once('answered', () => void ready.then(async () => {
-      const l = call.legs[0];
-      if (l) l.answeredAt = this.#now();
-      if (!this.#step(call, { type: 'FarEndAnswered' })) return;
-      if (agentLeg) await this.#record(call, agentLeg.id);
-      else {
-        const legs = await this.#browser.connect(call, agent.id);
-        if (legs) await this.#record(call, legs.sendLeg);
-      }
-      this.#emitCall(agent.id, call, 'connected');
-    }));
-    this.#emitCall(agent.id, call, 'dialing');
-    return { call, ready };
-  }
-
-  /**
-   * Click-to-dial from a desk phone: the agent's phone rings first; when it answers, the
-   * number is dialled through the trunk group into the phone's media session. Resolves once
-   * the outbound leg exists (or the phone did not answer).
-   */
-  #dialFromPhone(agent: AgentRt, number: string, group: string | undefined, callerId: string): Promise<DeskResult<{ callId: string }>> {
-    const phone = this.#o.settings().desk.agents.find((a) => a.id === agent.id)?.phone;
-    const agentLeg = phone ? this.#o.b2bua.callUser(phone, number) : undefined;
-    if (!agentLeg) return Promise.resolve(deskError('unavailable', `the desk phone of agent ${agent.id} is not registered`));
-    return new Promise((resolve) => {
-      let call: LiveCall | undefined;
-      agentLeg.session.once('ended', () => {
-        if (!call) resolve(deskError('unavailable', 'the desk phone did not answer'));
-        else if (call.record.phase !== 'ended') call.hangupBy = 'agent';
-      });
-      agentLeg.session.once('answered', () => void this.#sessionOf(agentLeg.id).then(() => {
-        const fail = (message: string) => {
-          agentLeg.session.bye();
-          resolve(deskError('unavailable', message));
-        };
-        const placed = this.#o.b2bua.dialNumber(number, {
-          ...(group ? { trunkGroup: group } : {}),
-          mediaWith: agentLeg.id,
-          onLeg: (leg) => {
-            call = this.#outboundCall(leg, number, callerId, agent, agentLeg).call;
-            this.#o.b2bua.bridge(leg, agentLeg);
-            resolve({ ok: true, callId: call.id });
-          },
-          onFailed: (status, reason) => {
-            if (!call) fail(`the call failed: ${status} ${reason}`);
-          },
-        });
-        if (!placed) fail('no trunk group routes this number');
-      }));
-    });
+  dial(agentId: string, number: string): Promise<DeskResult<{ callId: string }>> {
+    return dial(this.#ops, agentId, number);
   }
 
   snapshot(agentId: string): DeskSnapshot {
@@ -739,4 +565,3 @@ export class CallControl extends EventEmitter<CallControlEvents> implements Desk
   }
 }
 
-export type { AgentRt };
