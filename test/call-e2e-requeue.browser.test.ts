@@ -2,7 +2,7 @@
 // queue, the first agent's desktop rings and nobody answers it, the page says so and the
 // agent goes not ready (missed); the call goes back to the queue and rings the second
 // agent's desktop in another browser, who answers and talks to the customer. The CDR shows
-// both rings.
+// both rings. Then a blind transfer by agent id from one desktop rings the other.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -21,7 +21,7 @@ async function customer(cc: CallCenter, digit: string, stayMs: number) {
   return r.code !== 0 && /Address already in use/.test(r.stdout + r.stderr) ? sippCustomer(cc, digit, stayMs) : r;
 }
 
-describe('ring-no-answer through the agent desktop', () => {
+describe('ring-no-answer and transfer to an agent through the agent desktop', () => {
   let cc: CallCenter;
   let web: TestWebServer;
   let browser: Browser;
@@ -106,5 +106,46 @@ describe('ring-no-answer through the agent desktop', () => {
     assert.equal(rings[1]!.outcome, 'answered');
     assert.ok(rings[0]!.end! - rings[0]!.start >= 2500, `the first ring lasted the offer timeout (${rings[0]!.end! - rings[0]!.start} ms)`);
     assert.equal(cdr.agentId, second);
+  });
+
+  test('a blind transfer to a named agent rings that agent\'s desktop, who answers', async () => {
+    for (const page of pages.values()) {
+      if ((await page.locator('#state-badge').getAttribute('data-state')) !== 'ready') await page.click('#btn-ready');
+      await page.locator('#state-badge[data-state="ready"]').waitFor();
+    }
+    const caller = customer(cc, '1', 9000);
+    const from = await waitFor('the offer', async () => {
+      for (const [agent, page] of pages) if (await page.locator('#offer-panel:not([hidden])').count()) return agent;
+      return undefined;
+    }, { timeoutMs: 10_000 });
+    const to = from === '1001' ? '1002' : '1001';
+    const pFrom = pages.get(from)!;
+    const pTo = pages.get(to)!;
+    const callId = await pFrom.evaluate(() => (window as unknown as { desk: { ui: { offer: { callId: string } } } }).desk.ui.offer.callId);
+    await pFrom.click('#btn-answer');
+    await pFrom.locator('#call-status[data-status="connected"]').waitFor();
+    await pFrom.selectOption('#transfer-kind', 'agent');
+    await pFrom.fill('#transfer-target', to);
+    await pFrom.click('#btn-transfer');
+    await pFrom.locator('#wrapup-panel:not([hidden])').waitFor();
+
+    await pTo.locator('#offer-panel:not([hidden])').waitFor({ timeout: 6000 });
+    assert.equal(await pTo.locator('#offer-caller').textContent(), '13912345678');
+    await pTo.click('#btn-answer');
+    await pTo.locator('#call-status[data-status="connected"]').waitFor();
+    await pFrom.selectOption('#disposition', 'resolved');
+    await pFrom.click('#btn-wrapup-done');
+
+    const r = await caller;
+    assert.equal(r.code, 0, `${r.stderr}\n${r.stdout.slice(-1500)}`);
+    await pTo.locator('#wrapup-panel:not([hidden])').waitFor();
+    await pTo.selectOption('#disposition', 'resolved');
+    await pTo.click('#btn-wrapup-done');
+    const cdr = await waitFor('the CDR', () => {
+      const c: Cdr | undefined = cc.telephony.cdr.get(callId);
+      return c?.endedAt ? c : undefined;
+    });
+    assert.deepEqual(cdr.segments.filter((s) => s.kind === 'talk').map((s) => s.agentId), [from, to]);
+    assert.equal(cdr.agentId, to);
   });
 });
