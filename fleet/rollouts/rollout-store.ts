@@ -93,7 +93,7 @@ export class RolloutStore {
     const parsed = RolloutDoc.safeParse(options.db.data ?? emptyRolloutDoc());
     if (!parsed.success) throw new RolloutDocError(`rollout document is invalid: ${describeIssues(parsed.error)}`);
     options.db.data = parsed.data;
-    const store = new RolloutStore(options.db, options.coalesceMs ?? 250, options.onError ?? (() => undefined));
+    const store = new RolloutStore(options.db, options.coalesceMs ?? 1000, options.onError ?? (() => undefined));
     if (!parsed.data.tokenKey) {
       parsed.data.tokenKey = randomBytes(32).toString('base64url');
       await store.flush();
