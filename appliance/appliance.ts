@@ -92,7 +92,17 @@ export async function startAppliance(config: ApplianceConfig, options: StartAppl
   let unlinkTwin: (() => void) | undefined;
   let updateAgent: UpdateAgent | undefined;
   if (config.profile !== 'air-gapped' && config.fleet) {
-    const sampler = new TelemetrySampler({ bootId, version, diskPath: config.dataDir, startedAt });
+    const sampler = new TelemetrySampler({
+      bootId,
+      version,
+      diskPath: config.dataDir,
+      startedAt,
+      // Trunk up/down from the SIP OPTIONS keepalive and registrations (issue 3), once there are trunks.
+      extra: () => {
+        const trunks = telephony.trunkStates().slice(0, 256).map((t) => ({ ...t, ...(t.detail ? { detail: t.detail.slice(0, 256) } : {}) }));
+        return trunks.length ? { trunks } : {};
+      },
+    });
     const link = new FleetLink({
       url: config.fleet.url,
       ref,
