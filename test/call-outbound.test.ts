@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { CallEvent } from '../appliance/desk/desk-types.ts';
 import { parseWav } from '../appliance/media/wav.ts';
 import { freeUdpPort } from './fixtures/sip/harness.ts';
-import { deskPhone, sippUas, startCallCenter, testConfig, tonePcap, type CallCenter } from './fixtures/calls/call-harness.ts';
+import { customer, deskPhone, sippUas, startCallCenter, testConfig, tonePcap, type CallCenter } from './fixtures/calls/call-harness.ts';
 import { waitFor } from './support/wait.ts';
 
 let cc: CallCenter;
@@ -69,4 +69,32 @@ test('the agent dials from the desk: its phone rings, the number goes out with t
   const wav = parseWav(readFileSync(join(cc.dir, 'recordings', cdr.recordingPaths.stereo!)));
   assert.equal(wav.channels, 2);
   assert.equal(desk.snapshot('1001').ok && (desk.snapshot('1001') as { snapshot: { calls: unknown[] } }).snapshot.calls.length, 0);
+});
+
+test('an agent transfers a caller to an external number: the trunk group dials it with the DOD caller id, the caller talks to it, the agent wraps up', async () => {
+  const desk = cc.m.desk;
+  const phone = await deskPhone(cc, '1002', 'answer', 1000, 2);
+  const gateway = await sippUas(cc, 'gateway-answer.xml', { CALLER_ID: '01088886666', AGENT_PCAP: tonePcap(cc, 600, 3) }, gatewayPort);
+  assert.ok((await desk.login('1002', { device: 'phone' })).ok);
+  assert.ok(desk.setPresence('1002', 'ready').ok);
+  const offers: { contactId: string; callId: string }[] = [];
+  desk.on('offer', (_a, o) => offers.push(o));
+  const caller = customer(cc, '1', 7000);
+  const offer = await waitFor('the offer', () => offers[0], { timeoutMs: 6000 });
+  await waitFor('1002 connected', () => { const s = desk.snapshot('1002'); return s.ok && s.snapshot.calls[0]?.status === 'connected'; });
+  assert.deepEqual(await desk.transfer('1002', offer.callId, { number: '913800138000' }), { ok: true });
+  assert.equal((await phone.done).code, 0, 'the agent\'s phone is released');
+  const call = cc.m.control.calls.get(offer.callId)!;
+  const session = await cc.m.media.sessionOf(offer.callId);
+  const external = await waitFor('the external leg answered', () => call.legs.find((l) => l.role === 'external' && l.answeredAt !== undefined), { timeoutMs: 5000 });
+  await waitFor('audio from the external party', () => session.receiveStats(external.legId).received >= 50, { timeoutMs: 5000 });
+  const r = await caller;
+  assert.equal(r.code, 0, `${r.stderr}\n${r.stdout.slice(-1500)}`);
+  assert.equal((await gateway.done).code, 0, 'the gateway saw the DOD caller id and got its BYE when the caller left');
+  assert.ok((await desk.completeWrapUp('1002', offer.contactId, { disposition: 'other', note: 'sent to the branch' })).ok);
+  const cdr = await waitFor('the CDR', () => { const c = cc.telephony.cdr.get(offer.callId); return c?.disposition ? c : undefined; }, { timeoutMs: 8000 });
+  assert.deepEqual(cdr.legs.map((l) => [l.role, l.party]), [['caller', '13912345678'], ['agent', '1002'], ['external', '913800138000']]);
+  assert.deepEqual(cdr.segments.map((s) => s.kind), ['ivr', 'queue', 'ring', 'talk', 'talk', 'wrap-up']);
+  assert.equal(cdr.segments[4]!.outcome, 'transferred:913800138000');
+  assert.equal(cdr.endReason, 'caller-hangup');
 });
