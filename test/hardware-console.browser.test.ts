@@ -142,6 +142,32 @@ describe('device hardware in the console', () => {
     assert.equal(await page.locator('#alarm-rows tr').first().locator('td.alarm').textContent(), '帧失步');
   });
 
+  test('the device page lists SIP trunks with their keepalive state and a translated reason, live', async () => {
+    const trunksRef = { site: 'gz01', device: 'sip' };
+    await registry.createDevice({ ...trunksRef, name: '广州 SIP' });
+    const since = Date.now() - 5 * 60_000;
+    const withTrunks = (backupUp: boolean): Telemetry => ({
+      ...telemetry(undefined),
+      trunks: [
+        { id: 'carrier', up: true, since, detail: 'ok' },
+        { id: 'backup', up: backupUp, since, detail: backupUp ? 'ok' : '503 to OPTIONS' },
+      ],
+    });
+    registry.applyTelemetry(trunksRef, withTrunks(true), Date.now());
+    await page.goto(`${url}/device?site=${trunksRef.site}&device=${trunksRef.device}`);
+    await page.locator('#trunk-rows tr[data-trunk="backup"][data-state="up"]').waitFor();
+    assert.deepEqual(await page.locator('#trunk-rows tr[data-trunk="carrier"] td.state').textContent(), '正常');
+    registry.applyTelemetry(trunksRef, withTrunks(false), Date.now() + 1);
+    await page.locator('#trunk-rows tr[data-trunk="backup"][data-state="down"]').waitFor();
+    assert.equal(await page.locator('#trunk-rows tr[data-trunk="backup"] td.detail').textContent(), '对端拒绝服务（503）');
+    await page.click('#lang-switch');
+    await page.locator('#trunk-rows tr[data-trunk="backup"] td.detail', { hasText: 'refuses service (503)' }).waitFor();
+    await page.click('#lang-switch');
+    await page.goto(`${url}/device?site=${ref.site}&device=${ref.device}`);
+    await page.locator('#span-rows tr').first().waitFor();
+    assert.equal(await page.locator('#trunks-section').isHidden(), true, 'a device without trunks shows no trunk table');
+  });
+
   test('the device page of an analog board shows its ports; an unknown device says so', async () => {
     await page.goto(`${url}/device?site=${analog.site}&device=${analog.device}`);
     await page.locator('#port-rows tr[data-port="6"]').waitFor();

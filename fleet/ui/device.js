@@ -77,6 +77,37 @@ function renderHardware() {
   );
 }
 
+// The appliance's trunk details are fixed English phrases; the known ones are translated.
+const TRUNK_DETAILS = {
+  ok: 'ok',
+  'not probed': 'notProbed',
+  starting: 'starting',
+  registered: 'registered',
+  'reachable, not registered': 'notRegistered',
+  '503 to OPTIONS': 'refused',
+  'no answer to OPTIONS': 'noAnswer',
+  'no answer to REGISTER': 'noAnswerRegister',
+  'transport error': 'transportError',
+};
+const trunkDetail = (detail) => (detail && TRUNK_DETAILS[detail] ? t(`dev.trunkDetail.${TRUNK_DETAILS[detail]}`) : detail ?? '');
+
+// SIP trunks as the appliance's OPTIONS keepalive and registrations judge them.
+function renderTrunks() {
+  const trunks = view?.telemetry?.trunks ?? [];
+  document.getElementById('trunks-section').hidden = trunks.length === 0;
+  document.getElementById('trunk-rows').replaceChildren(
+    ...trunks.map((tr) => {
+      const row = document.createElement('tr');
+      row.dataset.trunk = tr.id;
+      row.dataset.state = tr.up ? 'up' : 'down';
+      const state = td('', 'state');
+      state.append(stateBadge(tr.up));
+      row.append(td(tr.id), state, td(formatTime(tr.since, getLang())), td(trunkDetail(tr.detail), 'detail'));
+      return row;
+    }),
+  );
+}
+
 function renderAlarms() {
   const lang = getLang();
   document.getElementById('no-alarms').hidden = events.length > 0;
@@ -109,6 +140,7 @@ async function loadAlarms() {
 function apply(next) {
   view = next;
   renderHeader();
+  renderTrunks();
   renderHardware();
   // New or cleared alarms in the telemetry: their events are stored by now or very soon.
   const hw = next?.telemetry?.hardware;
@@ -154,6 +186,7 @@ function connect() {
 bindLangSwitch(document.getElementById('lang-switch'));
 window.addEventListener('langchange', () => {
   renderHeader();
+  renderTrunks();
   renderHardware();
   renderAlarms();
   setLive(liveStatus.dataset.state);
