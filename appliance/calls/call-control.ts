@@ -93,21 +93,21 @@ export class CallControl extends EventEmitter<CallControlEvents> implements Desk
       attachMedia: (call) => this.#attachMedia(call),
       sessionOf: (legId) => this.#sessionOf(legId),
       record: (call, legId) => this.#record(call, legId),
-      customerGone: (call, byCustomer) => this.#onCustomerGone(call, byCustomer),
+      customerGone: this.#guarded('hang-up', (call: LiveCall, byCustomer: boolean) => this.#onCustomerGone(call, byCustomer)),
       startWrapUp: (call, agentId, contactId) => this.#startWrapUp(call, agentId, contactId),
       trackContact: (contactId, callId) => void this.#contacts.set(contactId, callId),
       ivrHungUp: (callId) => this.#runner.hungUp(callId),
       closeLeg: (call, legId) => this.#closeLeg(call, legId),
     };
     this.#runner.on('choice', (callId, choice) => this.calls.get(callId)?.choices.push(choice));
-    this.#runner.on('handOff', (callId, command) => this.#onHandOff(callId, command));
-    options.b2bua.on('call', (leg, route, dialled) => this.#onInbound(leg, route, dialled));
+    this.#runner.on('handOff', this.#guarded('IVR hand-off', (callId: string, command: HandOffCommand) => this.#onHandOff(callId, command)));
+    options.b2bua.on('call', this.#guarded('inbound call', (leg: CallLeg, route: Route, dialled: string) => this.#onInbound(leg, route, dialled)));
     options.b2bua.on('dtmf', (leg, digit) => void this.#sessionOf(leg.id).then((s) => s?.infoDigit(leg.id, digit)).catch(() => undefined));
     options.port.on('digit', (legId, digit) => {
       const call = this.calls.get(legId);
       if (call?.record.phase === 'ivr') this.#runner.digit(call.id, digit);
     });
-    this.#sub = options.acd.commands$.subscribe((c) => this.#onAcd(c));
+    this.#sub = options.acd.commands$.subscribe(this.#guarded('ACD command', (c: AcdCommand) => this.#onAcd(c)));
   }
 
   /** What the IVR runner plays through: prompts on the caller's leg of a call. */
@@ -140,7 +140,7 @@ export class CallControl extends EventEmitter<CallControlEvents> implements Desk
       mediaClosed: Promise.resolve(), ...(customer ? { customer } : {}),
     };
     this.calls.set(call.id, call);
-    leg.session.once('ended', (cause) => setImmediate(() => this.#onCustomerGone(call, cause.by === 'remote')));
+    leg.session.once('ended', (cause) => setImmediate(this.#guarded('hang-up', () => this.#onCustomerGone(call, cause.by === 'remote'))));
     this.#o.b2bua.answer(leg);
     const variables: Record<string, string> = customer
       ? { customerName: customer.name ?? '', customerLevel: customer.level ?? '', customerVip: customer.vip ? 'yes' : 'no' }
@@ -157,7 +157,23 @@ export class CallControl extends EventEmitter<CallControlEvents> implements Desk
       const declared = flow.flow.variables ?? {};
       const known = Object.fromEntries(Object.entries(variables).filter(([k]) => k in declared));
       this.#runner.start(call.id, flow, { caller, callee: dialled, variables: known });
+    }).catch((error: Error) => {
+      // e.g. a caller id the IVR refuses: the call cannot be served
+      this.#warn(error);
+      leg.session.bye();
     });
+  }
+
+  /** A failure while handling one event must not take the process (or the stream) down. */
+  #guarded<A extends unknown[]>(what: string, fn: (...args: A) => void): (...args: A) => void {
+    return (...args: A) => {
+      try {
+        fn(...args);
+      } catch (error) {
+        this.#log.error(`call control: ${what} failed`, { error: (error as Error).message });
+        this.emit('warning', error as Error);
+      }
+    };
   }
 
   /** The caller's media session: prompts, DTMF, recording, browser legs live there. */
