@@ -4,6 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createReadStream, existsSync, mkdtempSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -21,12 +22,13 @@ describe('rollouts page in a browser', () => {
   let fleet: Fleet;
   let browser: Browser;
   let page: Page;
-  const refs = Array.from({ length: 4 }, (_, i) => ({ site: 'bj01', device: `box${i}` }));
+  const refs = Array.from({ length: 5 }, (_, i) => ({ site: 'bj01', device: `box${i}` }));
+  let work: string;
   const report = (i: number, s: Partial<UpdateStatus>) => fleet.rollouts.onStatus(refs[i]!, { ts: Date.now(), state: 'idle', campaign: 'spring', version: '2.1.0', installedVersion: '2.0.0', ...s });
 
   before(async () => {
     assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`);
-    const work = mkdtempSync(join(tmpdir(), 'cc-rollout-ui-'));
+    work = mkdtempSync(join(tmpdir(), 'cc-rollout-ui-'));
     fleet = await startFleet({
       dataDir: join(work, 'fleet'),
       http: { port: 0 },
@@ -38,7 +40,9 @@ describe('rollouts page in a browser', () => {
       log: silentLogger,
     });
     await fleet.config.createGroup({ id: 'north', name: 'North', template: sampleTemplate() as Record<string, unknown> }, 'admin');
-    await fleet.config.setGroupOf(refs, 'north');
+    await fleet.config.setGroupOf(refs.slice(0, 4), 'north');
+    await fleet.config.createGroup({ id: 'west', name: 'West', template: sampleTemplate() as Record<string, unknown> }, 'admin');
+    await fleet.config.setGroupOf(refs.slice(4), 'west');
     const record = await fleet.rollouts.importBundle(createReadStream(await bundle(work, { version: '2.1.0', key })), 'admin');
     await fleet.rollouts.create({ id: 'spring', name: '春季版本 2.1.0', bundle: record.sha256, groups: ['north'], phases: [50, 100], successThreshold: 1, failureThreshold: 0.5, drainFirst: true }, 'admin');
     const first = Object.values(fleet.rollouts.get('spring').devices).filter((d) => d.phase === 0).map((d) => refs.findIndex((r) => r.device === d.device));
@@ -90,5 +94,33 @@ describe('rollouts page in a browser', () => {
     assert.equal(await page.title(), 'Contact center · Rollouts');
     assert.ok((await page.locator('#device-rows .ro-state').allTextContents()).includes('Rolled back'));
     await page.click('#lang-switch');
+  });
+
+  test('an admin uploads a bundle on the page (a tampered one is refused) and starts a campaign from the form', async () => {
+    const good = await bundle(work, { version: '2.2.0', key, name: 'good.ccb' });
+    const bad = join(work, 'bad.ccb');
+    const bytes = await readFile(good);
+    bytes[bytes.length - 5]! ^= 0xff;
+    await writeFile(bad, bytes);
+    await page.setInputFiles('#bundle-file', bad);
+    await page.click('#upload-form button[type="submit"]');
+    await page.locator('#upload-result', { hasText: '升级包被拒绝' }).waitFor();
+    await page.setInputFiles('#bundle-file', good);
+    await page.click('#upload-form button[type="submit"]');
+    await page.locator('#upload-result', { hasText: '已接受：版本 2.2.0' }).waitFor();
+    await page.fill('#f-id', 'west220');
+    await page.fill('#f-name', '西区 2.2.0');
+    await page.fill('#f-groups', 'west');
+    await page.fill('#f-phases', '100');
+    await page.fill('#f-window-start', '02:00');
+    await page.fill('#f-window-end', '05:00');
+    await page.click('#create-form button[type="submit"]');
+    await page.locator('#campaign-rows tr', { hasText: '西区 2.2.0' }).waitFor();
+    await page.locator('#device-rows .ro-state', { hasText: '已下发' }).waitFor();
+    const c = fleet.rollouts.get('west220');
+    assert.equal(c.bundle.version, '2.2.0');
+    assert.deepEqual(c.settings.window, { start: '02:00', end: '05:00', utcOffsetMinutes: 480 });
+    assert.equal(c.settings.drainFirst, true);
+    assert.equal(c.createdBy, 'admin');
   });
 });

@@ -13,15 +13,17 @@ let campaigns = [];
 let selected = new URLSearchParams(location.search).get('campaign');
 let current;
 
-async function api(method, path) {
-  const res = await fetch(path, { method, credentials: 'same-origin', headers: method === 'GET' ? {} : { 'x-csrf-token': me?.csrfToken ?? '' } });
+async function api(method, path, body, contentType = 'application/json') {
+  const headers = method === 'GET' ? {} : { 'x-csrf-token': me?.csrfToken ?? '' };
+  if (body !== undefined) headers['content-type'] = contentType;
+  const res = await fetch(path, { method, credentials: 'same-origin', headers, ...(body !== undefined ? { body: contentType === 'application/json' ? JSON.stringify(body) : body } : {}) });
   if (res.status === 401) {
     location.replace('/login');
     throw new Error('unauthenticated');
   }
-  const body = await res.json().catch(() => ({}));
-  if (!res.ok) throw new Error(body.message ?? String(res.status));
-  return body;
+  const answer = await res.json().catch(() => ({}));
+  if (!res.ok) throw new Error(answer.message ?? String(res.status));
+  return answer;
 }
 
 function td(text, className) {
@@ -105,6 +107,54 @@ function renderDetail() {
   );
 }
 
+async function loadBundles() {
+  const { bundles } = await api('GET', '/api/rollout-bundles');
+  const select = document.getElementById('f-bundle');
+  const chosen = select.value;
+  select.replaceChildren(...bundles.map((b) => Object.assign(document.createElement('option'), { value: b.sha256, textContent: `${b.version} · ${b.board} · ${b.sha256.slice(0, 12)}` })));
+  if (chosen) select.value = chosen;
+}
+
+document.getElementById('upload-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const out = document.getElementById('upload-result');
+  const file = document.getElementById('bundle-file').files[0];
+  if (!file) return;
+  out.textContent = t('ro.uploading');
+  try {
+    const b = await api('POST', '/api/rollout-bundles', file, 'application/octet-stream');
+    out.textContent = t('ro.uploaded', { version: b.version, board: b.board });
+    await loadBundles();
+    document.getElementById('f-bundle').value = b.sha256;
+  } catch (err) {
+    out.textContent = t('ro.uploadRefused', { reason: err.message });
+  }
+});
+
+document.getElementById('create-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const v = (id) => document.getElementById(id).value.trim();
+  const out = document.getElementById('create-result');
+  out.textContent = '';
+  const body = {
+    id: v('f-id'),
+    name: v('f-name'),
+    bundle: v('f-bundle'),
+    groups: v('f-groups').split(/[,，\s]+/).filter(Boolean),
+    phases: v('f-phases').split(/[,，\s]+/).filter(Boolean).map(Number),
+    successThreshold: Number(v('f-success')) / 100,
+    failureThreshold: Number(v('f-failure')) / 100,
+    drainFirst: document.getElementById('f-drain').checked,
+  };
+  if (v('f-window-start') && v('f-window-end')) body.window = { start: v('f-window-start'), end: v('f-window-end'), utcOffsetMinutes: Math.round(Number(v('f-window-offset')) * 60) };
+  try {
+    const c = await api('POST', '/api/rollouts', body);
+    await select(c.id);
+  } catch (err) {
+    out.textContent = err.message;
+  }
+});
+
 async function select(id) {
   selected = id;
   history.replaceState(null, '', `?campaign=${encodeURIComponent(id)}`);
@@ -146,6 +196,10 @@ if (res.status === 401) location.replace('/login');
 else {
   me = await res.json();
   document.getElementById('current-user').textContent = t('header.user', { user: me.user.username, role: t(`role.${me.user.role}`) });
+  if (me.user.role !== 'viewer') {
+    document.getElementById('create').hidden = false;
+    await loadBundles().catch(() => undefined);
+  }
   await refresh();
   setInterval(refresh, 2000);
 }
