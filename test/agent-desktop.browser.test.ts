@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ScriptedDesk } from './support/scripted-desk.ts';
-import { startTestWebServer, type TestWebServer } from './support/appliance-web.ts';
+import { loginOverHttp, startTestWebServer, type TestWebServer } from './support/appliance-web.ts';
 import { waitFor } from './support/wait.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -189,5 +189,35 @@ describe('agent desktop in a browser', () => {
     await waitFor('signed out', () => scripted.agents.get('1001')!.loggedIn === false);
     const res = await page.evaluate(() => fetch('/api/me').then((r) => r.status));
     assert.equal(res, 401);
+  });
+
+  test('while the browser keeps sound off until a click, a banner asks for one, and a click on it enables the ring', async () => {
+    const context = await browser.newContext();
+    // Chromium's autoplay rule, made observable: an audio context stays suspended until it is
+    // resumed after a click on the page (this browser's flags would otherwise allow it at once).
+    await context.addInitScript(() => {
+      const state = Object.getOwnPropertyDescriptor(BaseAudioContext.prototype, 'state')!;
+      const opened = new WeakSet<object>();
+      let clicked = false;
+      addEventListener('pointerdown', () => (clicked = true), true);
+      Object.defineProperty(BaseAudioContext.prototype, 'state', { configurable: true, get(this: BaseAudioContext) { return opened.has(this) ? state.get!.call(this) : 'suspended'; } });
+      const resume = AudioContext.prototype.resume;
+      AudioContext.prototype.resume = function (this: AudioContext) {
+        if (clicked) opened.add(this);
+        return resume.call(this);
+      };
+    });
+    // logged in without any gesture on the page (the session cookie from an HTTP login)
+    const { cookie } = await loginOverHttp(server.url, '1001', 'agent-1001-pw');
+    const [name, value] = cookie.split('=') as [string, string];
+    await context.addCookies([{ name, value, url: server.url }]);
+    const p = await context.newPage();
+    p.setDefaultTimeout(5000);
+    await p.goto(`${server.url}/`);
+    await p.locator('#sound-banner:not([hidden])').waitFor();
+    assert.equal(await p.locator('#sound-banner').textContent(), '浏览器已静音：点击此处启用来电铃声');
+    await p.click('#sound-banner');
+    await p.locator('#sound-banner[hidden]').waitFor({ state: 'attached' });
+    await context.close();
   });
 });

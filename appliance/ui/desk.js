@@ -24,7 +24,13 @@ const client = new DeskClient();
 const ringer = new Ringer();
 const softphone = new Softphone((type, args) => client.request(type, args));
 window.desk = { ui, client, ringer, softphone };
-document.addEventListener('pointerdown', () => ringer.unlock(), { once: true });
+// Browsers play sound only after a click on the page: until then a banner asks for one, so
+// the first call of the shift does not ring silently.
+async function checkSound() {
+  $('sound-banner').hidden = await ringer.unlock();
+}
+document.addEventListener('pointerdown', () => void checkSound());
+setTimeout(() => void checkSound(), 500);
 
 let toastTimer;
 function toast(text) {

@@ -8,16 +8,23 @@ export class Ringer {
   #nodes = [];
   active = false;
 
-  unlock() {
+  /** Creates or resumes the audio context; resolves true when sound can play. */
+  async unlock() {
     this.#ctx ??= new AudioContext();
-    if (this.#ctx.state === 'suspended') void this.#ctx.resume();
+    if (this.#ctx.state === 'suspended') await this.#ctx.resume().catch(() => {});
+    return this.#ctx.state === 'running';
+  }
+
+  /** Whether the browser still waits for a click before it plays sound. */
+  get blocked() {
+    return !this.#ctx || this.#ctx.state !== 'running';
   }
 
   start() {
     if (this.active) return;
     this.active = true;
     document.body.dataset.ringing = 'true';
-    this.unlock();
+    void this.unlock();
     const burst = () => {
       const ctx = this.#ctx;
       const t0 = ctx.currentTime + 0.02;
