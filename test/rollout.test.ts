@@ -180,6 +180,11 @@ describe('staged rollouts to 50 simulated appliances', () => {
     const sha = await upload('1.2.0');
     const created = await ops.json<CampaignSummary>('POST', '/api/rollouts', { id: 'v120', name: '1.2.0 for all branches', bundle: sha, groups: ['branches'], phases: [2, 10, 50, 100], successThreshold: 1, failureThreshold: 0.5, drainFirst: false }, 201);
     assert.deepEqual(created.phases.map((p) => p.total), [1, 4, 20, 25]);
+    // Every step is in the audit log with who did it, the refused upload too.
+    const audit = fleet.audit.search({ action: 'rollout.' });
+    assert.deepEqual(audit.map((e) => [e.action, e.actor, e.outcome]).reverse(), [['rollout.bundle-upload', 'ops', 'refused'], ['rollout.bundle-upload', 'ops', 'ok'], ['rollout.create', 'ops', 'ok']]);
+    assert.equal(audit.find((e) => e.action === 'rollout.create')?.details.campaign, 'v120');
+    assert.equal(audit.find((e) => e.action === 'rollout.bundle-upload' && e.outcome === 'refused')?.details.refused, 'hash-mismatch');
     const done = await waitFor('campaign completed', async () => ((await campaign('v120')).status === 'completed' ? campaign('v120') : false), { timeoutMs: 15_000, intervalMs: 100 });
     assert.equal(done.counts.committed, N);
     for (const b of boxes) {
