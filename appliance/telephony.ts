@@ -6,7 +6,8 @@
 // (media addresses and ports) come from `<dataDir>/telephony.json`:
 //   { "media": { ...MediaConfig overrides }, "seedConfig": { ...a configuration document }, "customers": [...] }
 // `seedConfig` is applied as a local edit on first start when nothing configures SIP yet
-// (the demo uses it), so a fresh box answers calls before any fleet push.
+// (the demo uses it), so a fresh box answers calls before any fleet push; a changed seed
+// replaces its own earlier version, never a configuration from the fleet or an admin.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
@@ -34,7 +35,7 @@ import { FsyncJsonFile } from './store/fsync-json-file.ts';
 import type { BatchWriter } from './store/batch-writer.ts';
 import { applyMigrations, type SqliteDatabase } from './store/sqlite-database.ts';
 import { silentLogger, type Logger } from './log/logger.ts';
-import type { ConfigDocument } from '../protocol/config-document.ts';
+import { configHash, type ConfigDocument } from '../protocol/config-document.ts';
 
 export interface TelephonyOptions {
   twin: ConfigTwin;
@@ -52,6 +53,8 @@ export interface TelephonyOptions {
   /** ACD live/metrics tick; 1000 by default. */
   acdTickMs?: number;
 }
+
+const SEED_BY = 'telephony seed';
 
 const LocalFile = z.strictObject({
   media: z.record(z.string(), z.unknown()).optional(),
@@ -214,8 +217,12 @@ export async function startTelephony(options: TelephonyOptions): Promise<Telepho
     if (typeof phone === 'string' && !telephony.customers.byPhone(phone)) await telephony.customers.put(c as CustomerInput).catch(() => undefined);
   }
   const seed = local.seedConfig;
-  if (!twin.config.sip && seed) {
-    const r = await twin.editLocal(seed, 'telephony seed');
+  // the seed applies to a box that has no SIP yet, and again when it changed while the running
+  // configuration is still the seed's (a fleet push or an admin's edit is never overwritten)
+  const running = twin.running;
+  const seedChanged = seed !== undefined && running.source === 'local' && running.by === SEED_BY && running.hash !== configHash(seed);
+  if (seed && (!twin.config.sip || seedChanged)) {
+    const r = await twin.editLocal(seed, SEED_BY);
     if (!r.ok) (options.log ?? silentLogger).error('telephony seed configuration refused', { issues: r.issues.slice(0, 5) });
   } else telephony.apply(twin.config);
   await telephony.ready();
