@@ -134,6 +134,20 @@ describe('update agent', () => {
     assert.deepEqual(r.installs, []);
   });
 
+  test('a job cut short by a crash resumes when the fleet\'s retained job arrives after the restart', async () => {
+    const r = rig({ sleep: () => new Promise<void>(() => {}) });
+    await r.agent.start();
+    r.deliver(job({ window: { start: '02:00', end: '05:00', utcOffsetMinutes: 480 } }));
+    await until('waiting', () => r.states().includes('waiting-window'));
+    // The box loses power while waiting: no stop(), the job file stays behind.
+    const after = rig({ workDir: r.options.workDir });
+    await after.agent.start();
+    assert.deepEqual(after.states(), [], 'nothing final to report yet');
+    after.deliver(job());
+    await until('reboot', () => after.reboots.length === 1);
+    assert.deepEqual([...new Set(after.states())], ['downloading', 'installing', 'rebooting']);
+  });
+
   test('after the reboot it reports committed, and a job delivered again starts nothing', async () => {
     const r = rig();
     await r.agent.start();

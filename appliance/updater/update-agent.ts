@@ -2,7 +2,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Decoded } from '../../protocol/decode.ts';
-import { UpdateState, windowState, type UpdateInstall, type UpdateStatus } from '../../protocol/update-job.ts';
+import { FINAL_UPDATE_STATES, UpdateState, windowState, type UpdateInstall, type UpdateStatus } from '../../protocol/update-job.ts';
 import type { FleetLink } from '../fleet-link/fleet-link.ts';
 import { silentLogger, type Logger } from '../log/logger.ts';
 import { DownloadError, downloadWithRetry, type DownloadOptions } from './bundle-download.ts';
@@ -97,7 +97,9 @@ export class UpdateAgent {
   async start(): Promise<void> {
     this.job = await this.readJob();
     if (this.job?.state === 'rebooting') await this.settleAfterReboot();
-    else if (this.job) this.report(this.job.state, { campaign: this.job.campaign, version: this.job.version, ...(this.job.code ? { code: this.job.code } : {}), ...(this.job.reason ? { reason: this.job.reason } : {}) });
+    // A job cut short by a restart (waiting, draining, downloading) resumes when the fleet's
+    // retained job arrives again; until then there is only the final word of a finished one.
+    else if (this.job && FINAL_UPDATE_STATES.has(this.job.state)) this.report(this.job.state, { campaign: this.job.campaign, version: this.job.version, ...(this.job.code ? { code: this.job.code } : {}), ...(this.job.reason ? { reason: this.job.reason } : {}) });
     this.options.link.on('message', this.onMessage);
     this.options.link.on('connected', this.onConnected);
   }
@@ -162,11 +164,15 @@ export class UpdateAgent {
       if (run && !run.installing && (!desired.campaign || desired.campaign === run.campaign)) {
         run.abort.abort();
         this.log.info('update job withdrawn', { campaign: run.campaign, reason: desired.reason });
+      } else if (!run && this.job && this.job.state !== 'rebooting' && !FINAL_UPDATE_STATES.has(this.job.state) && (!desired.campaign || desired.campaign === this.job.campaign)) {
+        // Withdrawn while this box was down in the middle of it: forget it.
+        this.job = undefined;
+        await rm(this.jobPath, { force: true });
       }
       return;
     }
     const job = this.job;
-    if (job?.campaign === desired.campaign && job.version === desired.version) {
+    if (job?.campaign === desired.campaign && job.version === desired.version && (job.state === 'rebooting' || FINAL_UPDATE_STATES.has(job.state) || this.run)) {
       // Delivered again (reconnect, reboot): say where we are, start nothing twice.
       if (job.state !== 'rebooting' && !this.run) this.report(job.state, { campaign: job.campaign, version: job.version, ...(job.code ? { code: job.code } : {}), ...(job.reason ? { reason: job.reason } : {}) });
       return;
