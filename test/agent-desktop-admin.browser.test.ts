@@ -1,6 +1,7 @@
 // The appliance admin page in Chromium: the branch admin adds an agent who can then log in,
 // sees the A/B slots, and installs an offline update bundle by uploading it; the desktop shows
-// the admin link to admins only, and an agent is refused the page.
+// the admin link to admins only (and tells an admin without an agent id that it has no desk),
+// and an agent is refused the page.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -56,6 +57,9 @@ describe('appliance admin page', () => {
     await page.click('#login-submit');
     await page.waitForURL(`${server.url}/`);
     await page.locator('#admin-link:not([hidden])').waitFor();
+    await page.locator('#no-agent:not([hidden])').waitFor();
+    assert.equal(await page.locator('#no-agent h2').textContent(), '此账号没有坐席工号', 'an admin without an agent id is told so');
+    assert.equal(await page.locator('#toast').isHidden(), true, 'and not shown an error');
     await page.click('#admin-link');
     await page.waitForURL(`${server.url}/admin`);
     await page.locator('#user-rows tr[data-user="admin"]').waitFor();

@@ -314,8 +314,12 @@ client.addEventListener('open', async (e) => {
   let r = await client.request('snapshot');
   // Opening the desktop signs the agent in with the browser as its phone.
   if (r.ok && !r.snapshot.loggedIn) r = await client.request('login', { device: 'browser' });
+  // A supervisor or admin without an agent id has no desk: say so instead of empty buttons.
+  const noAgent = !r.ok && r.error.code === 'unknown-agent';
+  document.body.dataset.noAgent = String(noAgent);
+  $('no-agent').hidden = !noAgent;
   if (!r.ok) {
-    toast(t('error.generic', { message: r.error.message }));
+    if (!noAgent) toast(t('error.generic', { message: r.error.message }));
     return;
   }
   applySnapshot(r.snapshot);
