@@ -1,10 +1,11 @@
 // The agent desktop: state buttons, the incoming offer with its ring and screen pop, the
 // softphone's call controls, transfer and dial, and wrap-up with a disposition. Everything
 // the page shows comes from the desk's snapshot and events over one WebSocket.
-import { applyI18n, bindLangSwitch, clock, formatTime, t } from './i18n.js';
+import { applyI18n, bindLangSwitch, clock, t } from './i18n.js';
 import { DeskClient } from './desk-client.js';
 import { Ringer } from './ringer.js';
 import { Softphone } from './softphone.js';
+import { renderScreenPop } from './screen-pop.js';
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -114,53 +115,7 @@ function renderOffer() {
 }
 
 function renderPop() {
-  const p = ui.pop;
-  $('customer-panel').hidden = !p;
-  if (!p) return;
-  const c = p.screenPop.customer;
-  $('pop-phone').textContent = p.caller;
-  $('pop-name').textContent = c?.name ?? t('pop.unknown');
-  $('pop-level').textContent = c ? [c.level, c.vip ? t('pop.vip') : ''].filter(Boolean).join(' · ') : '';
-  $('pop-tags').textContent = c?.tags?.join('、') ?? '';
-  $('pop-notes').textContent = c?.notes ?? '';
-  // empty facts take no room: a new caller's card is just the number
-  for (const id of ['pop-level', 'pop-tags', 'pop-notes']) {
-    const dd = $(id);
-    dd.hidden = dd.textContent === '';
-    dd.previousElementSibling.hidden = dd.hidden;
-  }
-  $('customer-panel').dataset.vip = String(Boolean(c?.vip));
-  const choices = p.choices.map((ch) => {
-    const li = document.createElement('li');
-    li.textContent = `${ch.nodeName ?? ch.nodeId}: ${ch.digits}`;
-    return li;
-  });
-  if (choices.length === 0) {
-    const li = document.createElement('li');
-    li.className = 'muted';
-    li.textContent = t('pop.noChoices');
-    choices.push(li);
-  }
-  $('ivr-choices').replaceChildren(...choices);
-  const rows = p.screenPop.recentContacts.map((pc) => {
-    const tr = document.createElement('tr');
-    for (const text of [formatTime(pc.startedAt), t(`call.${pc.direction}`), pc.queueId ?? '', pc.agentId ?? '', [pc.disposition, pc.note].filter(Boolean).join(' — '), pc.talkMs !== undefined ? clock(pc.talkMs) : '']) {
-      const td = document.createElement('td');
-      td.textContent = text;
-      tr.append(td);
-    }
-    return tr;
-  });
-  if (rows.length === 0) {
-    const tr = document.createElement('tr');
-    const td = document.createElement('td');
-    td.colSpan = 6;
-    td.className = 'muted';
-    td.textContent = t('pop.noHistory');
-    tr.append(td);
-    rows.push(tr);
-  }
-  $('past-contacts').replaceChildren(...rows);
+  renderScreenPop(ui.pop);
 }
 
 function currentCall() {
