@@ -165,6 +165,17 @@ describe('update agent', () => {
     assert.deepEqual(after.fetches, []);
   });
 
+  test('a restart before the box rebooted into the armed slot reboots it again instead of reporting a rollback', async () => {
+    const r = rig();
+    await r.agent.start();
+    r.deliver(job());
+    await until('reboot', () => r.reboots.length === 1);
+    const after = rig({ workDir: r.options.workDir, updaterStatus: { booted: 'a', env: { default: 'a', try: 'b', tries: 3, rollback: undefined } } });
+    await after.agent.start();
+    assert.deepEqual(after.states(), ['rebooting']);
+    assert.equal(after.reboots.length, 1);
+  });
+
   test('after the reboot it reports rolled back with the failed slot\'s note when the box runs the old version', async () => {
     const r = rig();
     await r.agent.start();

@@ -136,6 +136,12 @@ export class UpdateAgent {
       this.outcomeTimer = setTimeout(() => void this.settleAfterReboot(), this.options.outcomePollMs ?? 5000);
       return;
     }
+    if (status.env.try !== undefined && status.env.tries > 0) {
+      // Armed but not booted yet (the process restarted before the box did): reboot again.
+      this.report('rebooting', { campaign: job.campaign, version: job.version });
+      await this.options.reboot();
+      return;
+    }
     if (compareVersions(this.options.currentVersion, job.version) === 0) {
       await this.finish(job, 'committed');
     } else {
