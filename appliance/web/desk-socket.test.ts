@@ -17,7 +17,7 @@ before(async () => {
     { id: '1001', password: 'agent-1001-pw' },
     { id: '1002', password: 'agent-1002-pw' },
   ]);
-  server = await startTestWebServer({ desk: scripted.desk, socket: { abandonGraceMs: 300 }, config: { users: [{ username: 'boss', role: 'supervisor', password: 'boss-password', agentId: '1002' }] } });
+  server = await startTestWebServer({ desk: scripted.desk, socket: { abandonGraceMs: 300 }, config: { users: [{ username: 'boss', role: 'supervisor', password: 'boss-password', agentId: '1002' }, { username: 'admin', role: 'admin', password: 'admin-password' }] } });
 });
 after(async () => {
   for (const s of sockets) s.terminate();
@@ -126,6 +126,15 @@ describe('agent WebSocket', () => {
     const results = await Promise.all(Array.from({ length: 30 }, () => a.request({ type: 'snapshot' })));
     assert.ok(results.some((r) => (r.error as { code?: string } | undefined)?.code === 'rate-limited'));
     assert.ok(results.filter((r) => r.ok).length >= 10);
+  });
+
+  test('an admin changing a user\'s password closes that user\'s sockets at once', async () => {
+    const b = await connectAs('boss', 'boss-password');
+    const closed = new Promise<number>((resolve) => b.ws.on('close', (code) => resolve(code)));
+    const admin = await loginOverHttp(server.url, 'admin', 'admin-password');
+    const res = await fetch(`${server.url}/api/admin/users/boss/password`, { method: 'PUT', headers: { cookie: admin.cookie, 'x-csrf-token': admin.csrf, 'content-type': 'application/json' }, body: JSON.stringify({ password: 'boss-password' }) });
+    assert.equal(res.status, 204);
+    assert.equal(await closed, 4401);
   });
 
   test('logging out over HTTP closes the session\'s sockets', async () => {

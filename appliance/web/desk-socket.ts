@@ -81,9 +81,16 @@ export class DeskSocket {
       options.desk.on(name, listener as (...args: AgentDeskEvents[typeof name]) => void);
       this.#listeners.push([name, listener as (...args: never[]) => void]);
     }
-    this.#unLogout = options.auth.onLogout((token) => {
+    const unLogout = options.auth.onLogout((token) => {
       for (const c of this.#clients) if (c.token === token) c.socket.close(4401, 'logged out');
     });
+    const unRevoke = options.auth.onRevoke(() => {
+      for (const c of this.#clients) if (!options.auth.authenticate(c.token, false)) c.socket.close(4401, 'session ended');
+    });
+    this.#unLogout = () => {
+      unLogout();
+      unRevoke();
+    };
     this.#heartbeat = setInterval(() => this.#beat(), options.heartbeatMs ?? 25_000);
     this.#heartbeat.unref();
   }

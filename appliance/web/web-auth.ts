@@ -45,6 +45,7 @@ export class WebAuth {
   readonly #limiter: LoginLimiter;
   readonly #agents: AgentDirectory | undefined;
   readonly #logoutListeners = new Set<(token: string) => void>();
+  readonly #revokeListeners = new Set<() => void>();
 
   constructor(options: WebAuthOptions) {
     const now = options.now ?? Date.now;
@@ -97,6 +98,19 @@ export class WebAuth {
     if (!token) return;
     this.sessions.revoke(token);
     for (const l of this.#logoutListeners) l(token);
+  }
+
+  /** Ends every session of a user (password changed, user removed); their sockets close at once. */
+  revokeUser(username: string): number {
+    const n = this.sessions.revokeUser(username);
+    for (const l of this.#revokeListeners) l();
+    return n;
+  }
+
+  /** Called after sessions were revoked in bulk (the listener re-checks what it holds). */
+  onRevoke(listener: () => void): () => void {
+    this.#revokeListeners.add(listener);
+    return () => this.#revokeListeners.delete(listener);
   }
 
   /** Called with a session's token when it logs out (open WebSockets of that session close). */

@@ -154,7 +154,7 @@ export function userRoutes(auth: WebAuth): WebRoute[] {
       body: z.object({ password: WebPassword }),
       handler: async (c, { params, body }) => {
         await users.setPassword(params.username, body.password);
-        auth.sessions.revokeUser(params.username);
+        auth.revokeUser(params.username);
         return c.body(null, 204);
       },
     }),
@@ -167,7 +167,7 @@ export function userRoutes(auth: WebAuth): WebRoute[] {
       handler: async (c, { params }) => {
         if (params.username.toLowerCase() === c.get('auth').user.username.toLowerCase()) return c.json({ error: 'bad-request', message: 'you cannot remove yourself' }, 400);
         const removed = await users.remove(params.username);
-        auth.sessions.revokeUser(params.username);
+        auth.revokeUser(params.username);
         return removed ? c.body(null, 204) : c.json({ error: 'not-found', message: `no user ${params.username}` }, 404);
       },
     }),
