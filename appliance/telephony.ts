@@ -186,7 +186,7 @@ function mediaConfig(dataDir: string, doc: ConfigDocument, overrides: Record<str
   const announcedIp = listenIp === '0.0.0.0' ? (isIp(advertised) ? advertised! : firstIp) : undefined;
   for (const d of ['prompts', 'tts-cache', 'recordings']) mkdirSync(join(dataDir, d), { recursive: true });
   return {
-    listenIp, ...(announcedIp ? { announcedIp } : {}), workers: 1,
+    listenIp, ...(announcedIp ? { announcedIp } : {}),
     promptDir: join(dataDir, 'prompts'), ttsCacheDir: join(dataDir, 'tts-cache'),
     recording: { dir: join(dataDir, 'recordings') },
     ...overrides,

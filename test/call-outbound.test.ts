@@ -98,3 +98,20 @@ test('an agent transfers a caller to an external number: the trunk group dials i
   assert.equal(cdr.segments[4]!.outcome, 'transferred:913800138000');
   assert.equal(cdr.endReason, 'caller-hangup');
 });
+
+test('a caller dialling a registered extension reaches that phone directly, and both are heard through one media session', async () => {
+  const phone = await deskPhone(cc, '1003', 'answer', 800, 2);
+  const legsBefore = new Set(cc.m.calls.b2bua.legs.keys());
+  const caller = customer(cc, '', 3000, 400, 200, '1003');
+  const [inbound, outbound] = await waitFor('both legs', () => {
+    const fresh = [...cc.m.calls.b2bua.legs.values()].filter((l) => !legsBefore.has(l.id));
+    return fresh.length === 2 && fresh[0]!.peer === fresh[1] && fresh;
+  }, { timeoutMs: 5000 });
+  const session = await cc.m.media.sessionOf(inbound!.id);
+  assert.equal(await cc.m.media.sessionOf(outbound!.id), session, 'the phone\'s leg joined the caller\'s media session');
+  await waitFor('audio from the phone', () => session.receiveStats(outbound!.id).received >= 50, { timeoutMs: 5000 });
+  await waitFor('the caller echoes the phone', () => session.receiveStats(inbound!.id).received >= 50, { timeoutMs: 5000 });
+  const r = await caller;
+  assert.equal(r.code, 0, `${r.stderr}\n${r.stdout.slice(-1500)}`);
+  assert.equal((await phone.done).code, 0);
+});

@@ -134,7 +134,7 @@ export class B2bua extends TypedEmitter<B2buaEvents> {
     const trunks = this.options.trunks;
     if (!route || !trunks) return inbound.session.reject(404);
     const outId = `${inbound.id}-out`;
-    const outLocal = this.options.media.allocate(outId);
+    const outLocal = this.options.media.allocate(outId, { with: inbound.id });
     trunks.dial(route.trunkGroup, number.slice(route.strip), createOffer(outLocal), {
       onSession: (s) => this.attachOutbound(inbound, s, outLocal, outId),
       onFailed: (status) => inbound.session.reject(status >= 400 ? status : 480),
@@ -143,7 +143,8 @@ export class B2bua extends TypedEmitter<B2buaEvents> {
 
   private dialLeg(inbound: CallLeg, place: (offer: string) => InviteSession): void {
     const id = `leg-${++this.seq}`;
-    const local = this.options.media.allocate(id);
+    // a port that can, puts the new leg into the inbound leg's media (one router per call)
+    const local = this.options.media.allocate(id, { with: inbound.id });
     const session = place(createOffer(local));
     this.attachOutbound(inbound, session, local, id);
     session.once('ended', (cause) => {
@@ -261,7 +262,7 @@ export class B2bua extends TypedEmitter<B2buaEvents> {
     partner.peer = undefined;
     const located = this.options.locate(user).length > 0;
     const id = `leg-${++this.seq}`;
-    const local = this.options.media.allocate(id);
+    const local = this.options.media.allocate(id, { with: partner.id });
     const place = located
       ? (offer: string) => this.options.ua.call({ to: this.options.locate(user)[0]!.uri, from: 'sip:transfer@appliance', target: this.options.locate(user)[0]!.endpoint, sdp: offer })
       : undefined;
