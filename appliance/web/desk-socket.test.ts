@@ -128,6 +128,25 @@ describe('agent WebSocket', () => {
     assert.ok(results.filter((r) => r.ok).length >= 10);
   });
 
+  test('peers that reset the connection in the middle of an upgrade leave the server running', async () => {
+    const { connect } = await import('node:net');
+    const { port } = new URL(server.url);
+    for (let i = 0; i < 20; i++) {
+      await new Promise<void>((resolve) => {
+        const sock = connect(Number(port), '127.0.0.1', () => {
+          sock.write(`GET /api/desk/ws HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nOrigin: ${server.url}\r\n\r\n`);
+          setTimeout(() => {
+            sock.resetAndDestroy();
+            resolve();
+          }, i % 3);
+        });
+        sock.on('error', () => resolve());
+      });
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await fetch(`${server.url}/login`)).status, 200, 'still serving');
+  });
+
   test('an admin changing a user\'s password closes that user\'s sockets at once', async () => {
     const b = await connectAs('boss', 'boss-password');
     const closed = new Promise<number>((resolve) => b.ws.on('close', (code) => resolve(code)));

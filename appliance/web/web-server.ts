@@ -88,6 +88,8 @@ export async function startWebServer(options: StartWebServerOptions): Promise<We
   });
   const deskSocket = options.desk ? new DeskSocket({ ...options.socket, desk: options.desk, auth, ...(log ? { log: log.child('desk-ws') } : {}) }) : undefined;
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // A peer resetting mid-handshake must not take the process down with an unhandled error.
+    socket.on('error', () => socket.destroy());
     if (!deskSocket?.handleUpgrade(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });
   const port = (server.address() as AddressInfo).port;
