@@ -105,14 +105,17 @@ describe('resumable download', () => {
       );
       assert.ok(first instanceof DownloadError);
       assert.equal(first.code, 'interrupted');
-      assert.equal(first.received, half, 'every byte that arrived is kept');
-      assert.equal((await stat(`${dest}.part`)).size, half);
+      // fetch drops body chunks still queued in its stream when the connection errors, so on a
+      // busy machine a little less than the server wrote may have been read: what was read is kept
+      const kept = first.received;
+      assert.ok(kept > 0 && kept <= half, `kept ${kept} of the ${half} bytes sent before the cut`);
+      assert.equal((await stat(`${dest}.part`)).size, kept, 'every byte read is on disk');
 
       const second = await downloadBundle({ url: server.url, dest, sha256: sha256(v110), size: v110.length });
-      assert.deepEqual(second, { path: dest, bytes: v110.length, resumedFrom: half });
+      assert.deepEqual(second, { path: dest, bytes: v110.length, resumedFrom: kept });
       assert.deepEqual(server.requests.map((r) => [r.range, r.ifRange, r.status]), [
         [undefined, undefined, 200],
-        [`bytes=${half}-`, server.served.etag, 206],
+        [`bytes=${kept}-`, server.served.etag, 206],
       ]);
       assert.equal(sha256(await readFile(dest)), sha256(v110));
       await assert.rejects(stat(`${dest}.part`), /ENOENT/);
