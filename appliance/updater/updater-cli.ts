@@ -24,7 +24,7 @@ const configPath = env('CC_APPLIANCE_CONFIG', join(dataDir, 'appliance.json'));
 const run = promisify(execFile);
 
 async function partitionSize(device: string): Promise<number> {
-  // Block devices stat as 0 bytes; sysfs counts 512-byte sectors.
+  // Block devices stat as 0 bytes; blockdev asks the kernel.
   const { stdout } = await run('blockdev', ['--getsize64', device]);
   return Number(stdout.trim());
 }
