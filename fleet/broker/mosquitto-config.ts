@@ -39,7 +39,31 @@ export function mosquittoAcl(options: MosquittoAclOptions): string {
   return `${lines.join('\n')}\n`;
 }
 
-export function mosquittoConf(options: { port: number; passwordFile: string; aclFile: string; persistenceDir?: string; user?: string }): string {
+/**
+ * Queue bounds. mosquitto keeps these per client but sets them globally (mosquitto.conf(5)):
+ * past `max_queued_messages` (default 1000) it silently drops QoS 1 messages to a client that
+ * is slow or briefly away. The fleet's ingest subscribes to every device, so at thousands of
+ * devices a burst (all boxes reconnecting, a rollout's status reports) exceeds 1000 within a
+ * second. The count is raised and memory bounded by bytes instead; devices themselves receive
+ * a few retained messages and never come near either limit.
+ */
+export const MOSQUITTO_QUEUE_DEFAULTS = { maxQueuedMessages: 200_000, maxQueuedBytes: 256 * 1024 * 1024, maxInflightMessages: 100 } as const;
+
+export interface MosquittoConfOptions {
+  port: number;
+  passwordFile: string;
+  aclFile: string;
+  persistenceDir?: string;
+  user?: string;
+  queue?: Partial<{ maxQueuedMessages: number; maxQueuedBytes: number; maxInflightMessages: number }>;
+}
+
+export function mosquittoConf(options: MosquittoConfOptions): string {
+  const queue = { ...MOSQUITTO_QUEUE_DEFAULTS, ...options.queue };
+  for (const [name, value] of Object.entries(queue)) {
+    // 0 means "no limit" to mosquitto: an unbounded queue is what this setting exists to avoid.
+    if (!Number.isInteger(value) || value < 1) throw new RangeError(`mosquitto ${name} must be a positive integer, not ${value}`);
+  }
   return [
     // Started as root, mosquitto switches to this user; it must be able to read its files.
     ...(options.user ? [`user ${options.user}`] : []),
@@ -49,6 +73,11 @@ export function mosquittoConf(options: { port: number; passwordFile: string; acl
     'use_username_as_clientid true',
     `password_file ${options.passwordFile}`,
     `acl_file ${options.aclFile}`,
+    `max_queued_messages ${queue.maxQueuedMessages}`,
+    `max_queued_bytes ${queue.maxQueuedBytes}`,
+    // QoS 1 messages unacknowledged at once per client (default 20): the ingest acknowledges
+    // after its group commit, so a wider window keeps the broker from stalling on each batch.
+    `max_inflight_messages ${queue.maxInflightMessages}`,
     ...(options.persistenceDir ? ['persistence true', `persistence_location ${options.persistenceDir}/`] : ['persistence false']),
     'log_dest stderr',
     'log_type error',
