@@ -62,7 +62,7 @@ describe('mosquitto configuration', () => {
     const url = `mqtt://127.0.0.1:${port}`;
     const connect = (u: (typeof users)[number], clean: boolean) => mqtt.connectAsync(url, { ...u, clientId: u.username, clean, reconnectPeriod: 0, protocolVersion: 4 });
     try {
-      const sub = await waitFor('mosquitto up', () => connect(users[0]!, false).catch(() => false));
+      const sub = await waitFor('mosquitto up', () => connect(users[0]!, false).catch(() => undefined));
       await sub.subscribeAsync('cc/v1/#', { qos: 1 });
       await sub.endAsync();
       const pub = await connect(users[1]!, true);
