@@ -47,7 +47,7 @@ test('the demo configuration answers DID 4001 with its two-level IVR: 2 then 1 r
     const before = call.session!.receiveStats(call.id).received;
     return new Promise<number>((resolve) => setTimeout(() => resolve(call.session!.closed ? -1 : call.session!.receiveStats(call.id).received - before), 2500));
   });
-  const r = await customer({ dir, sipPort }, '21', 7000, 1500, 2500);
+  const r = await customer({ dir, sipPort }, '21', 7000, { gapMs: 1500, firstMs: 2500 });
   assert.equal(r.code, 0, `${r.stderr}\n${r.stdout.slice(-1500)}`);
   const cdr = await waitFor('the CDR', () => t.cdr.recent(1)[0], { timeoutMs: 8000 });
   assert.equal(cdr.did, '4001');

@@ -102,7 +102,7 @@ test('an agent transfers a caller to an external number: the trunk group dials i
 test('a caller dialling a registered extension reaches that phone directly, and both are heard through one media session', async () => {
   const phone = await deskPhone(cc, '1003', 'answer', 800, 2);
   const legsBefore = new Set(cc.m.calls.b2bua.legs.keys());
-  const caller = customer(cc, '', 3000, 400, 200, '1003');
+  const caller = customer(cc, '', 3000, { firstMs: 200, dialled: '1003' });
   const [inbound, outbound] = await waitFor('both legs', () => {
     const fresh = [...cc.m.calls.b2bua.legs.values()].filter((l) => !legsBefore.has(l.id));
     return fresh.length === 2 && fresh[0]!.peer === fresh[1] && fresh;

@@ -26,10 +26,13 @@ export class BrowserMedia {
     const send = await session.addWebRtcLeg(sendLeg);
     const recv = await session.addWebRtcLeg(recvLeg);
     call.web = { agentId, sendLeg, recvLeg, sendTransport: send.transportId, recvTransport: recv.transportId };
+    // the first consumer rides in the `media` event when it exists by then; later ones (or a
+    // first one made after the browser sent its capabilities) go out as `consumer` events
     let first: ConsumerParams | undefined;
+    let announced = false;
     session.on('webrtc-consumer', (legId, consumer) => {
       if (legId !== recvLeg) return;
-      if (!first) first = consumer;
+      if (!announced) first = consumer;
       else this.desk.emit('consumer', agentId, { callId: call.id, consumer });
     });
     const caps = this.roster.get(agentId)?.rtpCaps;
@@ -38,7 +41,7 @@ export class BrowserMedia {
     await session.setHearing(call.id, [sendLeg]);
     const params = (p: typeof send): MediaEvent['send'] => ({ id: p.transportId, iceParameters: p.iceParameters, iceCandidates: p.iceCandidates, dtlsParameters: p.dtlsParameters });
     const event: MediaEvent = { callId: call.id, send: params(send), recv: params(recv), ...(first ? { consumer: first } : {}) };
-    if (!first) first = { id: '', producerId: '', kind: 'audio', rtpParameters: { codecs: [] } } satisfies ConsumerParams; // later ones go out as `consumer`
+    announced = true;
     this.desk.emit('media', agentId, event);
     return call.web;
   }

@@ -494,7 +494,16 @@ export class CallControl extends EventEmitter<CallControlEvents> implements Desk
   logout(agentId: string): DeskResult {
     const agent = this.#roster.get(agentId);
     if (agent && agent.calls.size > 0) return deskError('not-allowed', 'hang up first');
-    return this.#roster.logout(agentId, (e) => this.#o.acd.dispatch(e));
+    const r = this.#roster.logout(agentId, (e) => this.#o.acd.dispatch(e));
+    // wrap-ups the agent leaves without a disposition end now, so their calls settle
+    if (r.ok && agent) {
+      for (const contactId of [...agent.wrapUps.keys()]) {
+        const call = this.#callOfContact(contactId);
+        agent.wrapUps.delete(contactId);
+        if (call && this.#step(call, { type: 'WrapUpEnded', agentId, contactId })) void this.#finish(call);
+      }
+    }
+    return r;
   }
 
   setPresence(agentId: string, presence: PresenceRequest): DeskResult {
