@@ -68,7 +68,7 @@ export function createApplianceWebApp(deps: ApplianceWebAppDeps): Hono<WebEnv> {
     if (c.req.path.startsWith(`${UPDATER_PREFIX}/`)) return next();
     return bodyLimit({ maxSize: HARD_BODY_LIMIT, onError: (cc) => cc.json({ error: 'too-large', message: `bodies are limited to ${HARD_BODY_LIMIT} bytes` }, 413) })(c, next);
   });
-  app.use('*', webRequestAuth(deps.auth, new Set(['/api/wallboard/live'])));
+  app.use('*', webRequestAuth(deps.auth));
 
   app.onError((err, c) => {
     if (err instanceof WebBadRequestError || err instanceof InvalidWebUserError) return c.json({ error: 'bad-request', message: err.message }, 400);

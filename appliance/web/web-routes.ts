@@ -70,7 +70,9 @@ export function wallboardRoutes(source: WallboardSource, auth: WebAuth, interval
       role: 'agent',
       handler: (c) => {
         const token = c.get('auth').token;
-        return wallboardStream(c, { source, intervalMs, stillAuthorised: () => auth.authenticate(token, false) !== undefined });
+        // A wall screen is unattended by design: its open stream keeps the session alive (the
+        // absolute limit still ends it, and the page then asks for a login).
+        return wallboardStream(c, { source, intervalMs, stillAuthorised: () => auth.authenticate(token, true) !== undefined });
       },
     }),
   ];

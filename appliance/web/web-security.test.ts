@@ -25,7 +25,7 @@ before(() => {
 });
 after(() => rmSync(work, { recursive: true, force: true }));
 
-async function setup(name: string, now: () => number = Date.now) {
+async function setup(name: string, now: () => number = Date.now, wallboardIntervalMs = 1000) {
   const users = await WebUserStore.open({ db: new Low<WebUsersDoc>(new Memory(), { users: [] }), hashParams: CHEAP });
   await users.create({ username: 'agent1', password: 'agent-password', role: 'agent' });
   await users.create({ username: 'super', password: 'super-password', role: 'supervisor' });
@@ -36,7 +36,7 @@ async function setup(name: string, now: () => number = Date.now) {
   const updater = new Updater({ boot: machine, slots: new DirectorySlots(join(root, 'slots')), status: machine.status, trustedKeys: new Map(), board: 'cc-x86-generic', currentVersion: '1.0.0', workDir: join(root, 'work'), probes: [probe('ok', () => {})] });
   const cdr = { callId: 'c1', direction: 'inbound' as const, customer: '1', did: '2', startedAt: 1, contacts: [], legs: [], segments: [], choices: [], recordingPaths: {} };
   const cdrs = { recent: () => [cdr], byPhone: () => [cdr], get: (id: string) => (id === 'c1' ? cdr : undefined) };
-  const app = createApplianceWebApp({ auth, wallboard: () => ({ ts: 1, queues: [] }), cdrs, updater: { updater, workDir: join(root, 'work') } });
+  const app = createApplianceWebApp({ auth, wallboard: () => ({ ts: 1, queues: [] }), wallboardIntervalMs, cdrs, updater: { updater, workDir: join(root, 'work') } });
   return { app, users, auth };
 }
 type Rig = Awaited<ReturnType<typeof setup>>;
@@ -194,5 +194,31 @@ describe('appliance web access rules over every route', () => {
     assert.equal(notJson.status, 400);
     const query = await rig.app.request(`${BASE}/api/cdrs?limit=100000`, { headers: { cookie: admin.cookie } });
     assert.equal(query.status, 400);
+  });
+
+  test('an open wallboard stream keeps its session alive past the idle timeout; the absolute limit still ends it', async () => {
+    let now = 1_000_000;
+    const rig = await setup('wall', () => now, 20);
+    const s = await login(rig, 'super', 'super-password');
+    const res = await rig.app.request(`${BASE}/api/wallboard/live`, { headers: { cookie: s.cookie } });
+    assert.equal(res.status, 200);
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    // five hours in 20-minute steps (the idle timeout is 60 min), a snapshot sent in each
+    for (let i = 0; i < 15; i++) {
+      now += 20 * 60_000;
+      const before = (text.match(/event: snapshot/g) ?? []).length;
+      while ((text.match(/event: snapshot/g) ?? []).length <= before) text += decoder.decode((await reader.read()).value);
+    }
+    assert.equal((await rig.app.request(`${BASE}/api/me`, { headers: { cookie: s.cookie } })).status, 200, 'still logged in');
+    now += 8 * 3600_000; // past the 12 h absolute limit
+    while (!text.includes('event: logout')) {
+      const chunk = await reader.read();
+      if (chunk.done) break;
+      text += decoder.decode(chunk.value);
+    }
+    assert.match(text, /event: logout/);
+    await reader.cancel();
   });
 });
