@@ -47,7 +47,7 @@ export function writeDemoTelephony(root: string, dataDir: string, passwords: Rec
     },
     ivr: { flows: [flow] },
     workingHours: flow.calendars ?? {},
-    recording: { mode: 'all', announce: false, pauseOnHold: true },
+    recording: { mode: 'all', announce: true, pauseOnHold: true },
     desk: {
       agents: DEMO_AGENTS.map((id) => ({ id, passwordHash: hashPassword(passwords[id]!), phone: id })),
       outboundTrunkGroup: 'pstn',

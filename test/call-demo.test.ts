@@ -58,4 +58,5 @@ test('the demo configuration answers DID 4001 with its two-level IVR: 2 then 1 r
   const echoed = await watching;
   assert.ok(echoed >= 60, `the waiting caller hears audio all the time (${echoed} packets echoed in 2.5 s)`);
   assert.ok(played.some((id) => id.startsWith('announcement-')), `the queue announced the position (${played.join(', ')})`);
+  assert.ok(played.some((id) => id.startsWith('recording-notice-')), `the caller heard that the call may be recorded (${played.join(', ')})`);
 });

@@ -231,6 +231,15 @@ export class CallControl extends EventEmitter<CallControlEvents> implements Desk
     const contactId = call.record.contactId!;
     this.#contacts.set(contactId, call.id);
     call.priority = Math.max(-1000, Math.min(1000, priority + (call.customer?.vip ? VIP_PRIORITY : 0)));
+    const settings = this.#o.settings();
+    if (settings.recording.announce && !call.noticePlayed && recordingModeOf(settings, queueId) === 'all') {
+      // the recording notice comes before the agent answers (played ahead of the music)
+      call.noticePlayed = true;
+      void call.session?.play(call.id, `recording-notice-${call.id}`, [
+        { tts: '您的通话可能会被录音。', language: 'zh-CN' },
+        { tts: 'This call may be recorded.', language: 'en-US' },
+      ]).catch((e: Error) => this.#warn(e));
+    }
     void call.session?.setBackground(call.id, { moh: true }).catch((e: Error) => this.#warn(e));
     this.#o.acd.dispatch({
       type: 'ContactArrived', contactId, queueId, channel: 'voice', priority: call.priority,
