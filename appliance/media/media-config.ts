@@ -30,6 +30,12 @@ export const MediaConfig = z
     telephoneEventPayloadType: z.number().int().min(96).max(127).default(101),
     /** Where a worker that died is restarted from: wait this long first (doubling on failure). */
     workerRestartDelayMs: z.number().int().min(0).max(60_000).default(1_000),
+    /**
+     * Calls (media sessions) at once; beyond it new calls are refused (MediaCapacityError)
+     * rather than degrading every call. Unset: no limit. The benchmark's 2-core box carried
+     * 500 recorded calls cleanly and fell behind at 750 (docs/BENCHMARKS.md).
+     */
+    maxSessions: z.number().int().min(1).optional(),
     tonePlan: z.enum(['cn', 'us', 'eu', 'uk']).default('cn'),
     /** Recorded prompt files (relative paths in IVR flows resolve here). */
     promptDir: z.string().min(1),

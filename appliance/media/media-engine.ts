@@ -31,11 +31,21 @@ export type MediaEngineEvents = {
   warning: [error: Error];
 };
 
+/** The engine carries `maxSessions` calls already: the call should be refused (e.g. 503). */
+export class MediaCapacityError extends Error {
+  override readonly name = 'MediaCapacityError';
+  constructor(readonly maxSessions: number) {
+    super(`the media plane is at its capacity of ${maxSessions} calls`);
+  }
+}
+
 export class MediaEngine extends EventEmitter<MediaEngineEvents> {
   readonly config: MediaConfig;
   readonly env: MediaEnvironment;
   readonly #pool: WorkerPool;
   readonly #sessions = new Map<string, MediaSession>();
+  /** Sessions whose router is being created (counted against maxSessions). */
+  #creating = 0;
   /** Recordings a crash left unfinished, completed at start. */
   readonly recovered: RecordingRow[];
 
@@ -82,6 +92,12 @@ export class MediaEngine extends EventEmitter<MediaEngineEvents> {
     return this.#sessions.size;
   }
 
+  /** Whether a new call would be refused (check before answering one: 503 rather than no audio). */
+  get atCapacity(): boolean {
+    const max = this.config.maxSessions;
+    return max !== undefined && this.#sessions.size + this.#creating >= max;
+  }
+
   session(id: string): MediaSession | undefined {
     return this.#sessions.get(id);
   }
@@ -89,6 +105,16 @@ export class MediaEngine extends EventEmitter<MediaEngineEvents> {
   /** A call's media on a new router (on the least loaded worker). */
   async createSession(id: string): Promise<MediaSession> {
     if (this.#sessions.has(id)) throw new Error(`media session ${id} exists`);
+    if (this.atCapacity) throw new MediaCapacityError(this.config.maxSessions!);
+    this.#creating += 1;
+    try {
+      return await this.#createSession(id);
+    } finally {
+      this.#creating -= 1;
+    }
+  }
+
+  async #createSession(id: string): Promise<MediaSession> {
     const { router, workerIndex } = await this.#pool.createRouter(routerCodecs(this.config.telephoneEventPayloadType), { session: id });
     const session = new MediaSession({ id, router, workerIndex, env: this.env });
     this.#sessions.set(id, session);
