@@ -154,6 +154,18 @@ describe('agent desktop in a browser', () => {
     assert.equal(await page.locator('#state-reason').textContent(), '未接来电');
   });
 
+  test('rejecting an offer stops the ring and tells the desk', async () => {
+    await page.click('#btn-ready');
+    await page.locator('#state-badge[data-state="ready"]').waitFor();
+    scripted.offer('1001', { contactId: 'k-3', callId: 'call-3', queueId: 'sales', caller: '13700000003', did: '4008001234', variables: {}, choices: [], screenPop: { recentContacts: [] } });
+    await page.locator('#offer-panel:not([hidden])').waitFor();
+    await page.click('#btn-reject');
+    await page.locator('#toast', { hasText: '已拒接' }).waitFor();
+    assert.equal(await page.locator('#offer-panel').isHidden(), true);
+    assert.equal(await page.locator('body').getAttribute('data-ringing'), null);
+    assert.deepEqual(scripted.calls.find((c) => c[0] === 'reject'), ['reject', '1001', 'k-3']);
+  });
+
   test('dialing a number and transferring the call to a queue go to the desk', async () => {
     await page.click('#btn-ready');
     await page.fill('#dial-number', '010-6552 8888');
