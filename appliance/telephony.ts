@@ -117,6 +117,13 @@ export class Telephony {
     return this.#modules?.calls.server.udp?.port;
   }
 
+  /** Calls up now (a bridged pair of legs is one call): what an update's drain waits for. */
+  activeCalls(): number {
+    let n = 0;
+    for (const leg of this.#modules?.calls.b2bua.legs.values() ?? []) if (!leg.peer || leg.id < leg.peer.id) n++;
+    return n;
+  }
+
   /** Resolves when the modules run (or stays undefined while SIP is not configured). */
   ready(): Promise<TelephonyModules | undefined> {
     return this.#starting ?? Promise.resolve(this.#modules);

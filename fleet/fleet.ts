@@ -240,7 +240,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     terminals,
     metrics,
     rollouts,
-    updatesUrl: bundleServer.url,
+    updatesUrl: options.updates?.publicUrl ?? bundleServer.url,
     users,
     get broker() {
       return broker;

@@ -46,6 +46,47 @@ export const WebConfig = z.object({
 export type WebConfig = z.infer<typeof WebConfig>;
 
 /**
+ * Fleet rollouts and local installs (issue 8): how this box boots its A/B system slots, where
+ * downloads land, which keys a bundle must be signed with and what "reboot" means.
+ * `grub` is the image (GRUB's environment on the EFI partition, the slots as partitions);
+ * `simulated` keeps a machine in a directory (grubenv, slot status, slots as directories) for
+ * the demo and tests, the process playing the bootloader at each start.
+ */
+export const UpdatesConfig = z.object({
+  boot: z.discriminatedUnion('kind', [
+    z.object({
+      kind: z.literal('grub'),
+      grubenvPath: z.string().min(1).default('/boot/efi/EFI/cc/grubenv'),
+      slotDevices: z.object({ a: z.string().min(1), b: z.string().min(1) }).default({ a: '/dev/disk/by-partlabel/cc-system-a', b: '/dev/disk/by-partlabel/cc-system-b' }),
+    }),
+    z.object({
+      kind: z.literal('simulated'),
+      dir: z.string().min(1),
+      /** The version a fresh simulated machine's slot a holds (default: this program's). */
+      initialVersion: z.string().regex(/^\d+\.\d+\.\d+/, 'must be a version like 1.2.3').optional(),
+    }),
+  ]),
+  /** Downloads and the job file, on the data partition (default `<dataDir>/updater/work`). */
+  workDir: z.string().min(1).optional(),
+  /** ed25519 public keys (PEM) of release signers; with `trustedKeysDir`, the union. */
+  trustedKeys: z.array(z.string().min(40).max(4096)).max(8).default([]),
+  /** A directory of `*.pub` PEM files (the image ships /usr/share/cc/keys). */
+  trustedKeysDir: z.string().min(1).optional(),
+  /** The board id bundles must name (default: the `hardware` section's board, else cc-x86-generic). */
+  board: z.string().min(1).max(64).optional(),
+  /**
+   * `machine`: the boot control's reboot (systemctl reboot on the image); `restart`: the
+   * process stops the appliance and boots it again in place (simulated power cycle); `exit`:
+   * the process exits for its supervisor to start it again. Default: grub → machine,
+   * simulated → restart.
+   */
+  reboot: z.enum(['machine', 'restart', 'exit']).optional(),
+  /** How long a freshly booted slot has to prove healthy (simulated boot; the image's commit unit has its own). */
+  healthDeadlineS: z.number().int().min(1).max(3600).default(120),
+}).refine((u) => u.boot.kind === 'simulated' || u.reboot !== 'restart', { message: 'reboot "restart" is only for simulated boot control', path: ['reboot'] });
+export type UpdatesConfig = z.infer<typeof UpdatesConfig>;
+
+/**
  * The appliance's boot configuration: who it is, where its data lives and how it reaches the
  * fleet. (What it does — trunks, queues, flows — is the configuration twin of a later issue.)
  */
@@ -99,6 +140,8 @@ export const ApplianceConfig = z
     logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
     /** The agent desktop, local wallboard and admin pages; no web server when absent. */
     web: WebConfig.optional(),
+    /** Updates from the fleet's rollouts; without it the appliance takes no rollout jobs. */
+    updates: UpdatesConfig.optional(),
   })
   .refine((c) => c.profile === 'air-gapped' || c.fleet !== undefined, {
     message: 'a connected appliance needs a fleet section (or set profile to air-gapped)',
