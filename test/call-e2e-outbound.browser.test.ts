@@ -1,8 +1,9 @@
-// An outbound call from the agent desktop with real peers: the agent dials a number in
+// Outbound calls and transfers out from the agent desktop with real peers: the agent dials a number in
 // Chromium, the appliance places it through the desk's trunk group to a SIPp "PSTN" that
 // rings and answers with a tone; audio flows both ways through the mediasoup-client
 // softphone; the agent hangs up in the page (SIPp gets its BYE); the CDR (through the web
 // API) is an outbound call with its dial and talk segments, and the recording holds both sides.
+// Then an inbound customer is transferred by the agent to an external number and bridged there.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,12 +14,17 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { hashPassword } from '../appliance/desk/agent-credentials.ts';
 import { encodeWavPcm16, parseWav } from '../appliance/media/wav.ts';
 import type { Cdr } from '../appliance/cdr/cdr-store.ts';
-import { scenarios, startCallCenter, testConfig, tonePcap, type CallCenter } from './fixtures/calls/call-harness.ts';
+import { customer as sippCustomer, scenarios, startCallCenter, testConfig, tonePcap, type CallCenter } from './fixtures/calls/call-harness.ts';
 import { freeUdpPort, spawnTracked, type RunResult } from './fixtures/sip/harness.ts';
 import { loginOverHttp, startTestWebServer, type TestWebServer } from './support/appliance-web.ts';
 import { waitFor } from './support/wait.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
+
+async function customer(cc: CallCenter, digit: string, stayMs: number) {
+  const r = await sippCustomer(cc, digit, stayMs);
+  return r.code !== 0 && /Address already in use/.test(r.stdout + r.stderr) ? sippCustomer(cc, digit, stayMs) : r;
+}
 
 function channelRms(data: Uint8Array, channel: 0 | 1): number {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
@@ -32,7 +38,7 @@ function channelRms(data: Uint8Array, channel: 0 | 1): number {
   return Math.sqrt(sum / Math.max(1, n));
 }
 
-describe('an outbound call from the agent desktop', () => {
+describe('outbound calls and transfers out from the agent desktop', () => {
   let cc: CallCenter;
   let web: TestWebServer;
   let browser: Browser;
@@ -49,20 +55,12 @@ describe('an outbound call from the agent desktop', () => {
     const sip = config.sip as typeof config.sip & Record<string, unknown>;
     sip.trunks = [{ id: 'pstn', host: '127.0.0.1', port: pstnPort, optionsIntervalMs: 0 }];
     sip.trunkGroups = [{ id: 'out', trunks: ['pstn'], callerId: '4001' }];
+    sip.outboundRoutes = [{ prefix: '', trunkGroup: 'out' }];
     (config.desk as Record<string, unknown>).outboundTrunkGroup = 'out';
     cc = await startCallCenter(config as ReturnType<typeof testConfig>);
     web = await startTestWebServer({ desk: cc.m.desk, cdrs: cc.telephony.cdr, recordingsDir: join(cc.dir, 'recordings'), config: { users: [{ username: 'boss', role: 'supervisor', password: 'boss-password' }] } });
 
-    // the PSTN: SIPp rings, answers, plays a 1 kHz tone, waits for the BYE
-    const sf = join(cc.dir, 'pstn-answer.xml');
-    writeFileSync(sf, readFileSync(join(scenarios, 'phone-answer.xml'), 'utf8').replaceAll('AGENT_PCAP', tonePcap(cc, 1000, 6)));
-    const mediaPort = (await freeUdpPort()) & ~1;
-    const child = spawnTracked('sipp', ['-i', '127.0.0.1', '-p', String(pstnPort), '-mi', '127.0.0.1', '-mp', String(mediaPort), '-nostdin', '-m', '1', '-sf', sf, '-timeout', '25s', '-timeout_error'], scenarios);
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (d) => (stdout += d));
-    child.stderr?.on('data', (d) => (stderr += d));
-    pstn = { child, done: new Promise<RunResult>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr }))) };
+    pstn = await startPstn();
 
     work = mkdtempSync(join(tmpdir(), 'cc-e2e-out-'));
     const tone = Int16Array.from({ length: 16000 * 2 }, (_, i) => Math.round(9000 * Math.sin((2 * Math.PI * 700 * i) / 16000)));
@@ -76,6 +74,21 @@ describe('an outbound call from the agent desktop', () => {
     page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     page.setDefaultTimeout(8000);
   });
+
+  /** The PSTN: one SIPp call on the trunk's port that rings, answers, plays a 1 kHz tone and waits for the BYE. */
+  async function startPstn(): Promise<{ child: ChildProcess; done: Promise<RunResult> }> {
+    const sf = join(cc.dir, 'pstn-answer.xml');
+    writeFileSync(sf, readFileSync(join(scenarios, 'phone-answer.xml'), 'utf8').replaceAll('AGENT_PCAP', tonePcap(cc, 1000, 6)));
+    const mediaPort = (await freeUdpPort()) & ~1;
+    const child = spawnTracked('sipp', ['-i', '127.0.0.1', '-p', String(pstnPort), '-mi', '127.0.0.1', '-mp', String(mediaPort), '-nostdin', '-m', '1', '-sf', sf, '-timeout', '25s', '-timeout_error'], scenarios);
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (d) => (stdout += d));
+    child.stderr?.on('data', (d) => (stderr += d));
+    const done = new Promise<RunResult>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+    await new Promise((r) => setTimeout(r, 200)); // SIPp binds its port
+    return { child, done };
+  }
 
   after(async () => {
     pstn?.child.kill('SIGKILL');
@@ -132,5 +145,33 @@ describe('an outbound call from the agent desktop', () => {
     assert.equal(wav.channels, 2);
     assert.ok(channelRms(wav.data, 0) > 300, `far-end channel rms ${channelRms(wav.data, 0).toFixed(0)}`);
     assert.ok(channelRms(wav.data, 1) > 300, `agent channel rms ${channelRms(wav.data, 1).toFixed(0)}`);
+  });
+
+  test('a customer transferred by the agent to an external number is bridged to the far end', async () => {
+    pstn = await startPstn();
+    await page.click('#btn-ready');
+    await page.locator('#state-badge[data-state="ready"]').waitFor();
+    const caller = customer(cc, '1', 8000);
+    await page.locator('#offer-panel:not([hidden])').waitFor({ timeout: 10_000 });
+    const callId = await page.evaluate(() => (window as unknown as { desk: { ui: { offer: { callId: string } } } }).desk.ui.offer.callId);
+    await page.click('#btn-answer');
+    await page.locator('#call-status[data-status="connected"]').waitFor();
+    await page.selectOption('#transfer-kind', 'number');
+    await page.fill('#transfer-target', '13800001111');
+    await page.click('#btn-transfer');
+    await page.locator('#wrapup-panel:not([hidden])').waitFor();
+    await page.selectOption('#disposition', 'resolved');
+    await page.click('#btn-wrapup-done');
+
+    const r = await caller;
+    assert.equal(r.code, 0, `${r.stderr}\n${r.stdout.slice(-1500)}`);
+    assert.equal((await pstn.done).code, 0, 'the far end answered and got its BYE when the customer hung up');
+    const cdr = await waitFor('the CDR', () => {
+      const c = cc.telephony.cdr.get(callId);
+      return c?.endedAt ? c : undefined;
+    });
+    const external = cdr.legs.find((l) => l.role === 'external');
+    assert.equal(external?.party, '13800001111');
+    assert.ok(external?.answeredAt, 'the far end answered');
   });
 });
