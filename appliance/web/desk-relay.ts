@@ -34,6 +34,11 @@ export class DeskRelay extends EventEmitter<AgentDeskEvents> implements DeskPort
     return desk;
   }
 
+  /** Whether a desk runs now (telephony started). */
+  get running(): boolean {
+    return this.#desk() !== undefined;
+  }
+
   close(): void {
     clearInterval(this.#timer);
     for (const [name, f] of this.#forwarders) this.#attached?.off(name, f as never);

@@ -12,6 +12,8 @@ import type { WebUser, WebUserStore } from './web-users.ts';
 export interface AgentDirectory {
   verifyPassword(agentId: string, password: string): boolean;
   knowsAgent(agentId: string): boolean;
+  /** False while the directory cannot answer (telephony not running): agents' sessions wait rather than end. */
+  available?(): boolean;
 }
 
 /** Sessions of directory agents are kept under this prefix, so they never pass for a local user. */
@@ -82,6 +84,8 @@ export class WebAuth {
   authenticate(token: string | undefined, touch = true): WebAuthContext | undefined {
     const session = this.sessions.get(token, touch);
     if (!session || !token) return undefined;
+    // While the desk is away (telephony restarting) an agent's session is not refused for good.
+    if (session.username.startsWith(AGENT_SESSION) && this.#agents?.available?.() === false) return undefined;
     const user = session.username.startsWith(AGENT_SESSION)
       ? this.#agents?.knowsAgent(session.username.slice(AGENT_SESSION.length))
         ? directoryAgent(session.username.slice(AGENT_SESSION.length))

@@ -15,6 +15,7 @@ import { FsyncJsonFile } from '../store/fsync-json-file.ts';
 import type { WebConfig } from '../config/appliance-config.ts';
 import { createApplianceWebApp, type ApplianceWebAppDeps } from './web-app.ts';
 import { DeskSocket, type DeskSocketOptions } from './desk-socket.ts';
+import { DeskRelay } from './desk-relay.ts';
 import type { DeskPort } from './desk-protocol.ts';
 import { WebAuth } from './web-auth.ts';
 import { WebUserStore, WebUsersDoc, emptyWebUsersDoc } from './web-users.ts';
@@ -60,7 +61,15 @@ export async function startWebServer(options: StartWebServerOptions): Promise<We
   const auth = new WebAuth({
     users,
     idleTimeoutMs: config.sessionIdleMinutes * 60_000,
-    ...(desk ? { agents: { verifyPassword: (id: string, pw: string) => desk.verifyPassword(id, pw), knowsAgent: (id: string) => desk.snapshot(id).ok } } : {}),
+    ...(desk
+      ? {
+          agents: {
+            verifyPassword: (id: string, pw: string) => desk.verifyPassword(id, pw),
+            knowsAgent: (id: string) => desk.snapshot(id).ok,
+            available: () => !(desk instanceof DeskRelay) || desk.running,
+          },
+        }
+      : {}),
   });
   const app = createApplianceWebApp({ ...options, auth, trustProxy: config.trustProxy });
   // Bundled now rather than on the first agent's page load; a failure is logged at start.
