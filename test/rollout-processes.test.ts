@@ -6,6 +6,7 @@
 // commits it, and reports committed with the new version.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,7 +18,7 @@ import { GrubEnvStore } from '../appliance/updater/grub-env.ts';
 import { bundle, keyPair } from './fixtures/updater/bundles.ts';
 import { ApplianceProcess } from './support/appliance-process.ts';
 import { ConsoleClient } from './support/console-client.ts';
-import { FleetProcess } from './support/fleet-process.ts';
+import { FleetExitError, FleetProcess } from './support/fleet-process.ts';
 import { freePort } from './support/net.ts';
 import { waitFor } from './support/wait.ts';
 
@@ -96,5 +97,36 @@ describe('a rollout between a fleet process and an appliance process', () => {
     assert.match(await readFile(join(machineDir, 'slots', 'b', 'os-release'), 'utf8'), /VERSION=1\.1\.0/);
     // The fleet sees the new version in the rebooted appliance's own state, too.
     await waitFor('fleet sees 1.1.0', async () => JSON.stringify(await admin.json('GET', `/api/devices/${dev.site}/${dev.device}`)).includes('"1.1.0"'), { timeoutMs: 10_000, intervalMs: 200 });
+  });
+});
+
+describe('the fleet process refuses bad update flags with a clear error', () => {
+  const work = mkdtempSync(join(tmpdir(), 'cc-rollout-flags-'));
+  const refused = async (args: string[]) => {
+    const err = await FleetProcess.start(['--data', join(work, 'fleet'), '--port', '0', '--mqtt-port', '0', '--updates-port', '0', ...args]).then(
+      async (f) => (await f.stop(), assert.fail('the fleet started')),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof FleetExitError, String(err));
+    assert.equal(err.code, 2);
+    return err.stderr;
+  };
+
+  test('a missing key file, a key that is not ed25519, a directory without keys, a non-HTTP public URL and a bad port', async () => {
+    writeFileSync(join(work, 'rsa.pub'), generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'pem', type: 'spki' }));
+    const empty = mkdtempSync(join(work, 'keys-'));
+    // Side by side: each is a process start.
+    const [absent, rsa, none, url, port] = await Promise.all([
+      refused(['--update-key', join(work, 'absent.pub')]),
+      refused(['--update-key', join(work, 'rsa.pub')]),
+      refused(['--update-key', empty]),
+      refused(['--updates-url', 'ftp://fleet.example/']),
+      refused(['--updates-port', '70000']),
+    ]);
+    assert.match(absent, /bad --update-key .*absent\.pub.*ENOENT/);
+    assert.match(rsa, /bad --update-key .*rsa\.pub.*not ed25519/);
+    assert.match(none, /holds no \.pub file/);
+    assert.match(url, /updates-url.*http/);
+    assert.match(port, /updates-port/);
   });
 });
