@@ -9,6 +9,20 @@ import { silentLogger, type Logger } from '../log/logger.ts';
 import type { Outbox, OutboxEventInput } from './outbox.ts';
 import { Backoff } from './backoff.ts';
 
+/** How long stop() waits for the broker's acknowledgements before it drops the connection. */
+const STOP_WAIT_MS = 1000;
+
+/** True when `p` settled within `ms`; never rejects. */
+async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([p.then(() => true, () => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export interface FleetLinkOptions {
   /** mqtt://host:port of the fleet's broker (embedded aedes or any MQTT 3.1.1 broker). */
   url: string;
@@ -144,13 +158,18 @@ export class FleetLink extends EventEmitter<FleetLinkEvents> {
     const client = this.client;
     this.client = undefined;
     if (!client) return;
+    // A broker that is gone or frozen never acknowledges: the goodbye and the graceful end each
+    // get a bounded wait, then the connection is dropped (the will then says offline instead).
     if (this.connected) {
-      await new Promise<void>((resolve) =>
-        client.publish(topicFor('state', this.options.ref), encode('state', this.state('offline', 'shutdown')), publishOptions('state'), () => resolve()),
+      await settlesWithin(
+        new Promise<void>((resolve) =>
+          client.publish(topicFor('state', this.options.ref), encode('state', this.state('offline', 'shutdown')), publishOptions('state'), () => resolve()),
+        ),
+        STOP_WAIT_MS,
       );
     }
     this.connected = false;
-    await client.endAsync(false).catch(() => undefined);
+    if (!(await settlesWithin(client.endAsync(false).catch(() => undefined), STOP_WAIT_MS))) await client.endAsync(true).catch(() => undefined);
   }
 
   private state(status: DeviceState['status'], reason?: DeviceState['reason'], ts = this.clock()): DeviceState {
