@@ -52,18 +52,25 @@ export type WebConfig = z.infer<typeof WebConfig>;
  * `simulated` keeps a machine in a directory (grubenv, slot status, slots as directories) for
  * the demo and tests, the process playing the bootloader at each start.
  */
-export const UpdatesConfig = z.object({
+export const UpdatesConfig = z.strictObject({
   boot: z.discriminatedUnion('kind', [
-    z.object({
+    // Strict: a misspelt key (or a reboot mode on a real machine) is an error, not ignored.
+    z.strictObject({
       kind: z.literal('grub'),
       grubenvPath: z.string().min(1).default('/boot/efi/EFI/cc/grubenv'),
       slotDevices: z.object({ a: z.string().min(1), b: z.string().min(1) }).default({ a: '/dev/disk/by-partlabel/cc-system-a', b: '/dev/disk/by-partlabel/cc-system-b' }),
     }),
-    z.object({
+    z.strictObject({
       kind: z.literal('simulated'),
       dir: z.string().min(1),
       /** The version a fresh simulated machine's slot a holds (default: this program's). */
       initialVersion: z.string().regex(/^\d+\.\d+\.\d+/, 'must be a version like 1.2.3').optional(),
+      /**
+       * What "reboot" does (on grub it is always `systemctl reboot`): `restart` stops the
+       * appliance and boots it again in this process; `exit` ends the process for its
+       * supervisor to start it again. Either way the next start is the bootloader's turn.
+       */
+      reboot: z.enum(['restart', 'exit']).default('restart'),
     }),
   ]),
   /** Downloads and the job file, on the data partition (default `<dataDir>/updater/work`). */
@@ -74,16 +81,9 @@ export const UpdatesConfig = z.object({
   trustedKeysDir: z.string().min(1).optional(),
   /** The board id bundles must name (default: the `hardware` section's board, else cc-x86-generic). */
   board: z.string().min(1).max(64).optional(),
-  /**
-   * `machine`: the boot control's reboot (systemctl reboot on the image); `restart`: the
-   * process stops the appliance and boots it again in place (simulated power cycle); `exit`:
-   * the process exits for its supervisor to start it again. Default: grub → machine,
-   * simulated → restart.
-   */
-  reboot: z.enum(['machine', 'restart', 'exit']).optional(),
   /** How long a freshly booted slot has to prove healthy (simulated boot; the image's commit unit has its own). */
   healthDeadlineS: z.number().int().min(1).max(3600).default(120),
-}).refine((u) => u.boot.kind === 'simulated' || u.reboot !== 'restart', { message: 'reboot "restart" is only for simulated boot control', path: ['reboot'] });
+});
 export type UpdatesConfig = z.infer<typeof UpdatesConfig>;
 
 /**

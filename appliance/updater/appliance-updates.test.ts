@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, parseApplianceConfig, type UpdatesConfig } from '../config/appliance-config.ts';
+import { ConfigError, parseApplianceConfig, UpdatesConfig } from '../config/appliance-config.ts';
 import type { Appliance } from '../appliance.ts';
 import type { Telephony } from '../telephony.ts';
 import { bundle, keyPair } from '../../test/fixtures/updater/bundles.ts';
@@ -30,8 +30,10 @@ describe('the updates section of the appliance configuration', () => {
     assert.equal(c.updates?.healthDeadlineS, 120);
   });
 
-  test('refuses an in-place restart for a real machine, a simulated machine without a directory and an unknown boot kind', () => {
-    assert.throws(() => parseApplianceConfig({ ...base, updates: { boot: { kind: 'grub' }, reboot: 'restart' } }), (e: Error) => e instanceof ConfigError && /updates\.reboot.*only for simulated/.test(e.message));
+  test('refuses a reboot mode for a real machine, a simulated machine without a directory and an unknown boot kind', () => {
+    // A real box reboots into its new slot; restarting only the process would leave the old system running.
+    assert.throws(() => parseApplianceConfig({ ...base, updates: { boot: { kind: 'grub', reboot: 'restart' } } }), (e: Error) => e instanceof ConfigError && /updates\.boot/.test(e.message));
+    assert.equal(parseApplianceConfig({ ...base, updates: { boot: { kind: 'simulated', dir: '/m', reboot: 'exit' } } }).updates?.boot.kind, 'simulated');
     assert.throws(() => parseApplianceConfig({ ...base, updates: { boot: { kind: 'simulated' } } }), /updates\.boot\.dir/);
     assert.throws(() => parseApplianceConfig({ ...base, updates: { boot: { kind: 'uboot' } } }), /updates\.boot/);
   });
@@ -40,7 +42,7 @@ describe('the updates section of the appliance configuration', () => {
 describe('the update path of one boot', () => {
   const setup = () => {
     const work = mkdtempSync(join(tmpdir(), 'cc-appliance-updates-'));
-    const config: UpdatesConfig = { boot: { kind: 'simulated', dir: join(work, 'machine'), initialVersion: '1.0.0' }, trustedKeys: [key.publicPem], healthDeadlineS: 1 };
+    const config = UpdatesConfig.parse({ boot: { kind: 'simulated', dir: join(work, 'machine'), initialVersion: '1.0.0' }, trustedKeys: [key.publicPem], healthDeadlineS: 1 });
     const reboots: string[] = [];
     const open = () => openApplianceUpdates(config, { dataDir: join(work, 'data'), programVersion: '9.9.9', reboot: (r) => void reboots.push(r), telephony: () => undefined });
     return { work, config, reboots, open };

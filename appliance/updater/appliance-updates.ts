@@ -123,7 +123,7 @@ export async function openApplianceUpdates(config: UpdatesConfig, options: Appli
   // Filled once the appliance runs: the probes look at its modules.
   const probes: HealthProbe[] = [];
   const updater = new Updater({ boot, ...updaterParts, trustedKeys, board, currentVersion: version, workDir, probes, health });
-  const rebootMode = config.reboot ?? (config.boot.kind === 'simulated' ? 'restart' : 'machine');
+  const rebootMode = config.boot.kind === 'simulated' ? config.boot.reboot : 'machine';
   return {
     boot,
     updater,
