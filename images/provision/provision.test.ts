@@ -12,6 +12,15 @@ test('a connected provision file becomes the appliance configuration with its fl
   assert.match(plan.sha256, /^[0-9a-f]{64}$/);
 });
 
+test('a connected box takes rollouts through GRUB with the release keys the image ships; an air-gapped one takes none', () => {
+  const text = JSON.stringify({ device: 'box-8', site: 'shanghai', mode: 'connected', board: 'cc-e1x2', fleet: { url: 'mqtt://10.0.0.5:1883', secret: 'a-secret-of-24-characters' } });
+  const updates = planProvisioning(text, '/data/appliance').config.updates;
+  assert.equal(updates?.boot.kind, 'grub');
+  assert.equal(updates?.trustedKeysDir, '/usr/share/cc/keys');
+  assert.equal(updates?.board, 'cc-e1x2');
+  assert.equal(planProvisioning('{"device":"d1","site":"s1","mode":"air-gapped"}', '/data/a').config.updates, undefined);
+});
+
 test('an air-gapped file needs no fleet, and may not name one', () => {
   assert.equal(planProvisioning('{"device":"d1","site":"s1","mode":"air-gapped"}', '/data/a').config.profile, 'air-gapped');
   assert.throws(() => planProvisioning('{"device":"d1","site":"s1","mode":"air-gapped","fleet":{"url":"mqtt://x:1","secret":"0123456789abcdef"}}', '/d'), /must not name a fleet/);

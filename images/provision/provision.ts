@@ -53,6 +53,11 @@ export function planProvisioning(text: string, dataDir: string): ProvisionPlan {
       profile: p.mode,
       ...(p.fleet ? { fleet: p.fleet } : {}),
       ...(p.logLevel ? { logLevel: p.logLevel } : {}),
+      // Rollouts from the fleet install into the image's A/B slots through GRUB, trusting the
+      // release keys the image ships; air-gapped boxes update from USB bundles instead.
+      ...(p.mode === 'connected'
+        ? { updates: { boot: { kind: 'grub' }, trustedKeysDir: '/usr/share/cc/keys', ...(p.board ? { board: p.board } : {}) } }
+        : {}),
     },
     'the provision file',
   );
