@@ -108,4 +108,24 @@ describe('routing to desk phones', () => {
     assert.deepEqual(cdr.legs.map((l) => [l.role, l.party]), [['caller', '13912345678'], ['agent', '1002'], ['agent', '1003']]);
     assert.equal(cdr.disposition, 'resolved', 'the last agent\'s disposition');
   });
+
+  test('the agent hangs up on the desk phone: the customer gets a BYE and the CDR says the agent hung up', async () => {
+    const desk = cc.m.desk;
+    const phone = await deskPhone(cc, '1003', 'hang-up', 900, 2);
+    const login = await desk.login('1003', { device: 'phone' });
+    assert.ok(login.ok, JSON.stringify(login));
+    assert.ok(desk.setPresence('1003', 'ready').ok);
+    offers.length = 0;
+    const caller = customer(cc, '2', 10_000, { untilHungUp: true });
+    const offer = await waitFor('the offer', () => offers[0], { timeoutMs: 6000 });
+    const r = await caller;
+    assert.equal(r.code, 0, `the customer was hung up on: ${r.stderr}\n${r.stdout.slice(-1500)}`);
+    assert.equal((await phone.done).code, 0);
+    await waitFor('wrap-up', () => snap('1003').wrapUps[0]);
+    assert.ok((await desk.completeWrapUp('1003', offer.offer.contactId, { disposition: 'resolved' })).ok);
+    const cdr = await waitFor('the CDR', () => { const c = cc.telephony.cdr.get(offer.offer.callId); return c?.disposition ? c : undefined; });
+    assert.equal(cdr.endReason, 'agent-hangup');
+    const talk = cdr.segments.find((s) => s.kind === 'talk')!;
+    assert.ok(talk.end! - talk.start >= 1500, `talked ${talk.end! - talk.start} ms`);
+  });
 });

@@ -83,6 +83,9 @@ export class AgentRoster {
   setPresence(agentId: string, presence: PresenceRequest, dispatch: Dispatch): DeskResult {
     const agent = this.get(agentId);
     if (!agent?.loggedIn) return deskError('not-logged-in', `agent ${agentId} is not logged in`);
+    // asking for the state the agent is in changes nothing and is not an error (double click)
+    const same = typeof presence === 'string' ? agent.state.state === presence : agent.state.state === 'not-ready' && agent.state.reason === presence.notReady;
+    if (same) return { ok: true };
     let event: AcdEventInput;
     if (presence === 'ready' || presence === 'away') event = { type: 'AgentStateChanged', agentId, state: presence };
     else {
