@@ -33,6 +33,7 @@ import { checkAgentPassword, queuesOf, recordingModeOf, type CallSettings } from
 import { AgentRoster, deskError } from './agent-roster.ts';
 import { buildCdr, type LiveCall } from './live-call.ts';
 import { BrowserMedia } from './browser-media.ts';
+import { announcementItems, RECORDING_NOTICE, screenPop } from './call-prompts.ts';
 import { hangup, hold, retrieve, transfer, transferOut } from './agent-call-actions.ts';
 import { dial } from './outbound-dial.ts';
 import { ok, type CallOps } from './call-ops.ts';
@@ -235,10 +236,7 @@ export class CallControl extends EventEmitter<CallControlEvents> implements Desk
     if (settings.recording.announce && !call.noticePlayed && recordingModeOf(settings, queueId) === 'all') {
       // the recording notice comes before the agent answers (played ahead of the music)
       call.noticePlayed = true;
-      void call.session?.play(call.id, `recording-notice-${call.id}`, [
-        { tts: '您的通话可能会被录音。', language: 'zh-CN' },
-        { tts: 'This call may be recorded.', language: 'en-US' },
-      ]).catch((e: Error) => this.#warn(e));
+      void call.session?.play(call.id, `recording-notice-${call.id}`, RECORDING_NOTICE).catch((e: Error) => this.#warn(e));
     }
     void call.session?.setBackground(call.id, { moh: true }).catch((e: Error) => this.#warn(e));
     this.#o.acd.dispatch({
@@ -287,14 +285,7 @@ export class CallControl extends EventEmitter<CallControlEvents> implements Desk
     const limit = settings.desk.screenPopContacts;
     const offer: OfferEvent = {
       contactId, callId: call.id, queueId, caller: call.record.customer, did: call.record.did, variables: call.variables, choices: call.choices,
-      screenPop: {
-        ...(call.customer ? { customer: { ...call.customer } } : {}),
-        recentContacts: limit === 0 ? [] : this.#o.cdr.byPhone(call.record.customer, limit).map((r) => ({
-          callId: r.callId, startedAt: r.startedAt, direction: r.direction, ...(r.queueId ? { queueId: r.queueId } : {}), ...(r.agentId ? { agentId: r.agentId } : {}),
-          ...(r.disposition ? { disposition: r.disposition } : {}), ...(r.note ? { note: r.note } : {}),
-          talkMs: r.segments.filter((s) => s.kind === 'talk' && s.end !== undefined).reduce((a, s) => a + s.end! - s.start, 0),
-        })),
-      },
+      screenPop: screenPop(call.customer, limit === 0 ? [] : this.#o.cdr.byPhone(call.record.customer, limit)),
       ringDeadline: expiresAt ?? this.#now() + (settings.queues.get(queueId)?.offerTimeoutSeconds ?? 20) * 1000,
       device: agent.device, ...(settings.queues.get(queueId)?.name ? { queueName: settings.queues.get(queueId)!.name! } : {}),
     };
@@ -344,12 +335,7 @@ export class CallControl extends EventEmitter<CallControlEvents> implements Desk
   #announce(contactId: string, position: number, waitSeconds: number | undefined): void {
     const call = this.#callOfContact(contactId);
     if (!call?.session || call.record.phase !== 'queued') return;
-    const minutes = waitSeconds === undefined ? undefined : Math.max(1, Math.round(waitSeconds / 60));
-    const items: PlayItem[] = [
-      { tts: `您前面还有${position - 1}位客户${minutes ? `，预计等待${minutes}分钟` : ''}。`, language: 'zh-CN' },
-      { tts: `You are number ${position} in the queue${minutes ? `, about ${minutes} minute${minutes > 1 ? 's' : ''}` : ''}.`, language: 'en-US' },
-    ];
-    void call.session.play(call.id, `announcement-${++this.#announcements}`, items).catch((e: Error) => this.#warn(e));
+    void call.session.play(call.id, `announcement-${++this.#announcements}`, announcementItems(position, waitSeconds)).catch((e: Error) => this.#warn(e));
   }
 
   // ---- answer, hang-up, wrap-up ---------------------------------------------------------------
