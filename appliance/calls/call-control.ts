@@ -255,7 +255,7 @@ export class CallControl extends EventEmitter<CallControlEvents> implements Desk
       case 'Overflow': {
         const call = this.#callOfContact(c.contactId);
         if (!call) return;
-        if ('queue' in c.to) call.record = { ...call.record, queueId: c.to.queue };
+        if ('queue' in c.to) this.#step(call, { type: 'Overflowed', queueId: c.to.queue });
         else if ('external' in c.to) transferOut(this.#ops, call, c.to.external);
         else call.caller.session.bye();
         return;

@@ -109,6 +109,19 @@ describe('call orchestration core', () => {
     assert.equal(call.endReason, 'agent-hangup');
   });
 
+  test('an overflow to another queue keeps the contact and starts a new wait segment there', () => {
+    const { call, acd } = drive(createInboundCall('c8', '139', '4001', 0), [
+      [0, { type: 'QueueEntered', queueId: 'sales' }],
+      [30_000, { type: 'Overflowed', queueId: 'support' }],
+      [5000, { type: 'Offered', agentId: '1003', contactId: 'c8' }],
+    ], 0);
+    assert.deepEqual(call.segments.map((s) => [s.kind, s.queueId, s.start, s.end, s.outcome]), [
+      ['ivr', undefined, 0, 0, undefined], ['queue', 'sales', 0, 30_000, 'overflow:support'], ['queue', 'support', 30_000, undefined, undefined], ['ring', 'support', 35_000, undefined, undefined],
+    ]);
+    assert.deepEqual(call.contacts, ['c8']);
+    assert.deepEqual(acd, [], 'the ACD moved it already');
+  });
+
   test('stepCall never modifies the record it is given', () => {
     const call = createInboundCall('c7', '139', '4001', 0);
     const copy = structuredClone(call);

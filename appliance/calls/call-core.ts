@@ -47,6 +47,8 @@ export interface CallRecord {
 
 export type CallCoreEvent =
   | { type: 'QueueEntered'; queueId: string }
+  /** The ACD moved the waiting contact to another queue (overflow): same contact, new wait segment. */
+  | { type: 'Overflowed'; queueId: string }
   | { type: 'Offered'; agentId: string; contactId: string }
   | { type: 'OfferEnded'; reason: 'ring-no-answer' | 'rejected' | 'logout' }
   | { type: 'Answered'; agentId: string }
@@ -74,7 +76,7 @@ export type CallCoreEventType = CallCoreEvent['type'];
  */
 export const CALL_TRANSITIONS: { readonly [P in CallPhase]: Readonly<Partial<Record<CallCoreEventType, CallPhase>>> } = {
   ivr: { QueueEntered: 'queued', TransferredOut: 'connected', CallerHungUp: 'ended', Failed: 'ended' },
-  queued: { Offered: 'ringing', QueueEntered: 'queued', TransferredOut: 'connected', CallerHungUp: 'ended', Failed: 'ended' },
+  queued: { Offered: 'ringing', QueueEntered: 'queued', Overflowed: 'queued', TransferredOut: 'connected', CallerHungUp: 'ended', Failed: 'ended' },
   ringing: { Answered: 'connected', OfferEnded: 'queued', CallerHungUp: 'ended', Failed: 'ended' },
   dialing: { FarEndAnswered: 'connected', CallerHungUp: 'ended', AgentHungUp: 'ended', Failed: 'ended' },
   connected: { Held: 'held', TransferredToQueue: 'queued', TransferredOut: 'connected', CallerHungUp: 'ended', AgentHungUp: 'ended', Failed: 'ended' },
@@ -130,6 +132,16 @@ export function stepCall(call: CallRecord, event: CallCoreEvent, now: number): C
       c.queueId = event.queueId;
       delete c.agentId;
       open({ kind: 'queue', queueId: event.queueId, contactId });
+      break;
+    }
+    case 'Overflowed': {
+      const wait = c.segments.findLast((s) => s.kind === 'queue' && s.end === undefined);
+      if (wait) {
+        wait.end = now;
+        wait.outcome = `overflow:${event.queueId}`;
+      }
+      c.queueId = event.queueId;
+      open({ kind: 'queue', queueId: event.queueId, ...(c.contactId ? { contactId: c.contactId } : {}) });
       break;
     }
     case 'Offered':
