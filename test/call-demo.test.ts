@@ -22,7 +22,7 @@ before(async () => {
   sipPort = await freeUdpPort();
   const passwords = demoAgentPasswords(undefined);
   // a port range of its own: other test files run media engines at the same time
-  const base = 64000 + (process.pid % 10) * 100;
+  const base = 65000 + (process.pid % 5) * 100;
   writeDemoTelephony(root, join(dir, 'data'), passwords, sipPort, { sipPorts: { min: base, max: base + 99 }, webrtcPorts: { min: 46000, max: 49999 } });
   appliance = await startAppliance(parseApplianceConfig({ site: 'bj-01', device: 'cc-test', dataDir: join(dir, 'data'), profile: 'air-gapped', logLevel: (process.env.CALLS_DEBUG ? 'debug' : 'error') as 'error' }));
 });

@@ -106,7 +106,10 @@ export class CallControl extends EventEmitter<CallControlEvents> implements Desk
     options.b2bua.on('dtmf', (leg, digit) => void this.#sessionOf(leg.id).then((s) => s?.infoDigit(leg.id, digit)).catch(() => undefined));
     options.port.on('digit', (legId, digit) => {
       const call = this.calls.get(legId);
-      if (call?.record.phase === 'ivr') this.#runner.digit(call.id, digit);
+      if (call?.record.phase !== 'ivr') return;
+      // digits typed before the flow started (media up before the IVR) are kept for it
+      if (call.earlyDigits) call.earlyDigits.push(digit);
+      else this.#runner.digit(call.id, digit);
     });
     this.#sub = options.acd.commands$.subscribe(this.#guarded('ACD command', (c: AcdCommand) => this.#onAcd(c)));
   }
@@ -138,7 +141,7 @@ export class CallControl extends EventEmitter<CallControlEvents> implements Desk
     const call: LiveCall = {
       id: leg.id, record: createInboundCall(leg.id, caller, dialled, now), caller: leg, variables: {}, choices: [], priority: 0, skills: [],
       legs: [{ legId: leg.id, role: 'caller', party: caller, start: now, answeredAt: now }], recordingPaths: {},
-      mediaClosed: Promise.resolve(), ...(customer ? { customer } : {}),
+      mediaClosed: Promise.resolve(), ...(customer ? { customer } : {}), earlyDigits: [],
     };
     this.calls.set(call.id, call);
     leg.session.once('ended', (cause) => setImmediate(this.#guarded('hang-up', () => this.#onCustomerGone(call, cause.by === 'remote'))));
@@ -158,6 +161,9 @@ export class CallControl extends EventEmitter<CallControlEvents> implements Desk
       const declared = flow.flow.variables ?? {};
       const known = Object.fromEntries(Object.entries(variables).filter(([k]) => k in declared));
       this.#runner.start(call.id, flow, { caller, callee: dialled, variables: known });
+      const early = call.earlyDigits ?? [];
+      call.earlyDigits = undefined;
+      for (const d of early) this.#runner.digit(call.id, d);
     }).catch((error: Error) => {
       // e.g. a caller id the IVR refuses: the call cannot be served
       this.#warn(error);

@@ -38,6 +38,8 @@ export interface LiveCall {
   /** The browser's legs in the customer's media session while connected. */
   web?: { agentId: string; sendLeg: string; recvLeg: string; sendTransport: string; recvTransport: string };
   hangupBy?: 'agent';
+  /** Digits that came before the IVR flow started; undefined once it runs. */
+  earlyDigits?: string[] | undefined;
   /** The "may be recorded" notice was played (once per call). */
   noticePlayed?: boolean;
   legs: CdrLeg[];
