@@ -4,7 +4,7 @@
 // and SIP desk-phone accounts with the same passwords), office hours, recording on, an
 // example PSTN trunk group with a DOD caller id for outbound calls, and two demo customers.
 // It is written to <dataDir>/telephony.json as `seedConfig`, applied on the first start.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hashPassword } from '../appliance/desk/agent-credentials.ts';
@@ -49,7 +49,8 @@ export function writeDemoTelephony(root: string, dataDir: string, passwords: Rec
     workingHours: flow.calendars ?? {},
     recording: { mode: 'all', announce: true, pauseOnHold: true },
     desk: {
-      agents: DEMO_AGENTS.map((id) => ({ id, passwordHash: hashPassword(passwords[id]!), phone: id })),
+      // a salt derived from the kept password: the same seed on every start, so it is not re-applied
+      agents: DEMO_AGENTS.map((id) => ({ id, passwordHash: hashPassword(passwords[id]!, createHash('sha256').update(`cc-demo:${id}:${passwords[id]!}`).digest().subarray(0, 16)), phone: id })),
       outboundTrunkGroup: 'pstn',
     },
   };
