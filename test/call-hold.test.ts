@@ -49,7 +49,7 @@ test('a held caller receives music on hold until the agent retrieves the call, a
   await waitFor('the agent shown on hold', () => snap('1002').state.state === 'hold');
   assert.equal(snap('1002').calls[0]?.status, 'held');
   const music = await rate();
-  assert.ok(music >= 40, `music on hold reaches the caller (${music} packets echoed in one second)`);
+  assert.ok(music >= 25, `music on hold reaches the caller (${music} packets echoed in one second; 50 at full rate)`);
 
   assert.deepEqual(await desk.retrieve('1002', offer.callId), { ok: true });
   await waitFor('the agent busy again', () => snap('1002').state.state === 'busy');
