@@ -81,6 +81,7 @@ export class Telephony {
   #starting: Promise<TelephonyModules | undefined> | undefined;
   #settings: CallSettings;
   #stopped = false;
+  #draining = false;
   readonly cdr: CdrStore;
   readonly customers: CustomerStore;
 
@@ -115,6 +116,16 @@ export class Telephony {
   /** The SIP UDP port actually bound (0 in the config picks one). */
   sipPort(): number | undefined {
     return this.#modules?.calls.server.udp?.port;
+  }
+
+  /** Refuse new calls (503) while an update waits for the calls in progress to end, or take them again. */
+  setDraining(on: boolean): void {
+    this.#draining = on;
+    if (this.#modules) this.#modules.calls.b2bua.draining = on;
+  }
+
+  get draining(): boolean {
+    return this.#draining;
   }
 
   /** Calls up now (a bridged pair of legs is one call): what an update's drain waits for. */
@@ -154,6 +165,7 @@ export class Telephony {
         ivr: (player) => (ivr = new IvrRunner({ player })),
       });
       control.on('warning', (e) => log.debug('call control', { error: e.message }));
+      calls.b2bua.draining = this.#draining;
       this.#modules = { calls, engine, port, media: callMedia, acd, ivr: ivr!, control, desk: control.desk };
       log.info('telephony started', { sipUdpPort: calls.server.udp?.port, media: { listenIp: media.listenIp, announcedIp: media.announcedIp } });
       if (this.#stopped) await this.stop();

@@ -56,6 +56,25 @@ describe('B2BUA', () => {
     assert.ok(app.media.log.some((l) => l.startsWith('bridge ')), app.media.log.join('\n'));
   });
 
+  test('while draining for an update, new calls are refused with 503 and the call in progress carries on; calls are taken again after', async () => {
+    const phone = await node(answering);
+    const app = await appliance({}, (u) => (u === '1001' ? [{ uri: `sip:1001@127.0.0.1:${phone.port}`, endpoint: { protocol: 'UDP', host: '127.0.0.1', port: phone.port } }] : []));
+    const caller = await node();
+    const dial = () => caller.ua.call({ to: `sip:5551000@127.0.0.1:${app.port}`, from: 'sip:+8613800000000@gw', target: { protocol: 'UDP', host: '127.0.0.1', port: app.port }, sdp: createOffer({ ip: '127.0.0.1', port: 30000 }) });
+    const first = dial();
+    await once(first, 'answered');
+    app.b2bua.draining = true;
+    const refused = await once<{ status: number; reason: string }>(dial(), 'ended');
+    assert.deepEqual([refused.status, refused.reason], [503, 'Draining for maintenance']);
+    assert.equal(phone.sessions.length, 1, 'the refused call never rang a phone');
+    assert.equal(first.state, 'confirmed', 'the call in progress is untouched');
+    app.b2bua.draining = false;
+    const again = dial();
+    await once(again, 'answered');
+    first.bye();
+    again.bye();
+  });
+
   test('passes a busy phone back to the caller as 486', async () => {
     const phone = await node((s) => s.reject(486));
     const app = await appliance({}, () => [{ uri: `sip:1001@127.0.0.1:${phone.port}`, endpoint: { protocol: 'UDP', host: '127.0.0.1', port: phone.port } }]);

@@ -48,6 +48,12 @@ export interface B2buaOptions {
 export class B2bua extends TypedEmitter<B2buaEvents> {
   private seq = 0;
   readonly legs = new Map<string, CallLeg>();
+  /**
+   * While draining (before an update installs) new calls are refused with 503 and Retry-After
+   * (RFC 3261 §21.5.4), so a gateway or trunk group tries another box; calls in progress and
+   * takeovers of them (Replaces) go on.
+   */
+  draining = false;
 
   constructor(private readonly options: B2buaOptions) {
     super();
@@ -103,6 +109,7 @@ export class B2bua extends TypedEmitter<B2buaEvents> {
     // RFC 3891: an INVITE with Replaces takes over an existing leg (attended transfer, pickup)
     const replaces = getHeader(session.request, 'Replaces');
     if (replaces) return this.onReplaces(leg, replaces);
+    if (this.draining) return session.reject(503, 'Draining for maintenance', [['Retry-After', '300']]);
     const dialled = parseSipUri(session.request.uri)?.user ?? parseSipUri(parseNameAddr(getHeader(session.request, 'To') ?? '')?.uri ?? '')?.user ?? '';
     const route = routeForDid(this.options.config.dids, dialled) ?? (this.options.locate(dialled).length ? { kind: 'extension' as const, user: dialled } : undefined);
     if (!route) return session.reject(404);

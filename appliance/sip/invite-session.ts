@@ -104,9 +104,9 @@ export class InviteSession extends TypedEmitter<InviteSessionEvents> {
     this.retransmit2xx(this.incoming, res);
   }
 
-  reject(status: number, reason?: string): void {
+  reject(status: number, reason?: string, headers?: [string, string][]): void {
     if (!this.incoming?.pending) return;
-    this.incoming.respond(status, reason ? { reason } : {});
+    this.incoming.respond(status, { ...(reason ? { reason } : {}), ...(headers ? { headers } : {}) });
     this.end({ by: 'local', status, reason: reason ?? 'rejected' });
   }
 

@@ -108,20 +108,24 @@ describe('the update path of one boot', () => {
 describe('the drain hook on telephony', () => {
   test('reports the calls up and resolves only once none is left', async () => {
     let calls = 2;
-    const drain = telephonyDrain(() => ({ activeCalls: () => calls }) as unknown as Telephony, 5);
+    let draining = false;
+    const drain = telephonyDrain(() => ({ activeCalls: () => calls, setDraining: (on: boolean) => (draining = on) }) as unknown as Telephony, 5);
     assert.equal(drain.activeCalls(), 2);
     let done = false;
     const waiting = drain.drain(new AbortController().signal).then(() => (done = true));
     await new Promise((r) => setTimeout(r, 30));
     assert.equal(done, false, 'still calls up');
+    assert.equal(draining, true, 'new calls are refused while the calls in progress end');
     calls = 0;
     await waiting;
     assert.equal(done, true);
+    drain.undrain();
+    assert.equal(draining, false, 'an update that does not go ahead takes calls again');
   });
 
   test('a withdrawn job stops the wait, and no telephony means no calls', async () => {
     const ac = new AbortController();
-    const waiting = telephonyDrain(() => ({ activeCalls: () => 1 }) as unknown as Telephony, 5).drain(ac.signal);
+    const waiting = telephonyDrain(() => ({ activeCalls: () => 1, setDraining: () => {} }) as unknown as Telephony, 5).drain(ac.signal);
     ac.abort();
     await assert.rejects(waiting, /withdrawn/);
     const none = telephonyDrain(() => undefined, 5);

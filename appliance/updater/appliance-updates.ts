@@ -65,14 +65,15 @@ async function trustedKeysOf(config: UpdatesConfig): Promise<TrustedKeys> {
   }
 }
 
-/** Waits for the calls to end. New calls are not refused yet: the call layer has no hook for that (see the report of issue 8). */
+/** Refuses new calls (503 with Retry-After) and waits for those in progress to end; undrain takes calls again. */
 export function telephonyDrain(telephony: () => Telephony | undefined, pollMs = 1000): UpdateDrain {
   return {
     activeCalls: () => telephony()?.activeCalls() ?? 0,
     async drain(signal) {
+      telephony()?.setDraining(true);
       while ((telephony()?.activeCalls() ?? 0) > 0) await sleep(pollMs, signal);
     },
-    undrain: () => {},
+    undrain: () => telephony()?.setDraining(false),
   };
 }
 
