@@ -36,6 +36,7 @@ import type { BatchWriter } from './store/batch-writer.ts';
 import { applyMigrations, type SqliteDatabase } from './store/sqlite-database.ts';
 import { silentLogger, type Logger } from './log/logger.ts';
 import { configHash, type ConfigDocument } from '../protocol/config-document.ts';
+import { siteUtcOffsetMinutes } from './metrics/utc-offset.ts';
 
 export interface TelephonyOptions {
   twin: ConfigTwin;
@@ -158,7 +159,13 @@ export class Telephony {
       const locations = new FsyncJsonFile<LocationDocument>(join(o.dataDir, 'sip-locations.json'), { schema: LocationDocumentSchema });
       const callMedia = new CallMediaPort(port, engine, (e) => log.debug('media', { error: e.message }));
       const calls = await CallService.start({ config: doc.sip, locationStore: locations, media: callMedia, ...(o.sendFilter ? { sendFilter: o.sendFilter } : {}), ...(o.digestAlgorithms ? { digestAlgorithms: o.digestAlgorithms } : {}) });
-      const acd = new AcdAdapter({ config: doc.acd ?? { skills: [], agents: [], queues: [] }, ...(o.journal ? { journal: o.journal } : {}), tickMs: o.acdTickMs ?? 1000 });
+      const acd = new AcdAdapter({
+        config: doc.acd ?? { skills: [], agents: [], queues: [] },
+        ...(o.journal ? { journal: o.journal } : {}),
+        tickMs: o.acdTickMs ?? 1000,
+        // "today" on the wallboards starts at the site's midnight, not UTC's
+        metrics: { utcOffsetMinutes: siteUtcOffsetMinutes(doc.workingHours, Date.now()) },
+      });
       let ivr: IvrRunner | undefined;
       const control = new CallControl({
         b2bua: calls.b2bua, port, media: callMedia, engine, acd, cdr: this.cdr, customers: this.customers, settings: () => this.#settings, log: log.child('calls'),
