@@ -19,6 +19,7 @@ import { CallMediaPort } from './calls/call-media-port.ts';
 import { CallService } from './calls/call-service.ts';
 import { callSettingsFrom, type CallSettings } from './calls/call-settings.ts';
 import { CDR_MIGRATIONS, CdrStore } from './cdr/cdr-store.ts';
+import { VOICEMAIL_MIGRATIONS, VoicemailStore } from './voicemail/voicemail-store.ts';
 import type { ConfigTwin } from './config-twin/config-twin.ts';
 import { CUSTOMER_MIGRATIONS, CustomerStore, type CustomerInput } from './customers/customer-store.ts';
 import type { AgentDesk } from './desk/agent-desk.ts';
@@ -85,11 +86,13 @@ export class Telephony {
   #draining = false;
   readonly cdr: CdrStore;
   readonly customers: CustomerStore;
+  readonly voicemail: VoicemailStore;
 
   constructor(private readonly options: TelephonyOptions, settings: CallSettings) {
     this.#settings = settings;
     this.cdr = new CdrStore({ db: options.db, writer: options.writer });
     this.customers = new CustomerStore({ db: options.db, writer: options.writer });
+    this.voicemail = new VoicemailStore({ db: options.db, writer: options.writer });
   }
 
   get modules(): TelephonyModules | undefined {
@@ -170,6 +173,7 @@ export class Telephony {
       const control = new CallControl({
         b2bua: calls.b2bua, port, media: callMedia, engine, acd, cdr: this.cdr, customers: this.customers, settings: () => this.#settings, log: log.child('calls'),
         ivr: (player) => (ivr = new IvrRunner({ player })),
+        voicemail: { store: this.voicemail, section: () => o.twin.config.voicemail },
       });
       control.on('warning', (e) => log.debug('call control', { error: e.message }));
       calls.b2bua.draining = this.#draining;
@@ -224,7 +228,7 @@ function mediaConfig(dataDir: string, doc: ConfigDocument, overrides: Record<str
  * settings current, and the modules as soon as SIP is configured.
  */
 export async function startTelephony(options: TelephonyOptions): Promise<Telephony> {
-  applyMigrations(options.db, [...RECORDING_MIGRATIONS, ...CDR_MIGRATIONS, ...CUSTOMER_MIGRATIONS]);
+  applyMigrations(options.db, [...RECORDING_MIGRATIONS, ...CDR_MIGRATIONS, ...CUSTOMER_MIGRATIONS, ...VOICEMAIL_MIGRATIONS]);
   const { twin } = options;
   const telephony = new Telephony(options, callSettingsFrom(twin.config));
   twin.register({

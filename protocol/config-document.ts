@@ -5,6 +5,7 @@ import { AcdConfigSchema, parseAcdConfig } from '../appliance/acd/config.ts';
 import { CalendarSchema, FlowSchema, VariableName } from '../appliance/ivr/flow-schema.ts';
 import { validateFlow } from '../appliance/ivr/flow-validation.ts';
 import { DeskSectionSchema } from '../appliance/desk/desk-config.ts';
+import { VoicemailSectionSchema } from '../appliance/voicemail/voicemail-config.ts';
 
 /**
  * The appliance's whole configuration (the configuration twin's document): one versioned zod
@@ -121,6 +122,10 @@ export const configSections = {
   }),
   retention: section({ schema: RetentionPolicySchema, about: 'how long records are kept on the appliance' }),
   features: section({ schema: FeatureFlagsSchema, about: 'feature flags' }),
+  voicemail: section({
+    schema: VoicemailSectionSchema,
+    about: 'voicemail boxes (greeting, longest message); without a box list any box a flow or overflow rule names takes messages (appliance/voicemail)',
+  }),
   desk: section({
     schema: DeskSectionSchema,
     about: 'agent desk: agent logins (scrypt hashes), desk phones, wrap-up dispositions, outbound trunk group (appliance/desk)',

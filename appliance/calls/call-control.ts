@@ -36,6 +36,9 @@ import { BrowserMedia } from './browser-media.ts';
 import { announcementItems, RECORDING_NOTICE, screenPop } from './call-prompts.ts';
 import { hangup, hold, retrieve, transfer, transferOut } from './agent-call-actions.ts';
 import { dial } from './outbound-dial.ts';
+import { startVoicemail } from './voicemail-session.ts';
+import type { VoicemailStore } from '../voicemail/voicemail-store.ts';
+import type { VoicemailSection } from '../voicemail/voicemail-config.ts';
 import { ok, type CallOps } from './call-ops.ts';
 
 export interface CallControlOptions {
@@ -53,6 +56,8 @@ export interface CallControlOptions {
   settings: () => CallSettings;
   now?: () => number;
   log?: Logger;
+  /** Voicemail boxes (IVR voicemail node, ACD overflow to voicemail); without it those calls are released. */
+  voicemail?: { store: VoicemailStore; section: () => VoicemailSection | undefined };
 }
 
 export type CallControlEvents = {
@@ -225,12 +230,16 @@ export class CallControl extends EventEmitter<CallControlEvents> implements Desk
       case 'TransferToExternal':
         return transferOut(this.#ops, call, command.number);
       case 'Voicemail':
-        // voicemail boxes are not built yet: the caller hears the flow's greeting, then we hang up
-        this.#log.info('voicemail is not available; hanging up', { callId, box: command.box });
-        return call.caller.session.bye();
+        return this.#voicemail(call, command.box, command.greeting);
       case 'HangUp':
         return call.caller.session.bye();
     }
+  }
+
+  /** Greeting, beep and recording into a box: voicemail-session.ts. */
+  #voicemail(call: LiveCall, box: string, greeting?: PlayItem[]): void {
+    const vm = this.#o.voicemail;
+    startVoicemail({ store: vm?.store, section: () => vm?.section(), step: (c, e) => this.#step(c, e), log: this.#log, warn: (e) => this.#warn(e) }, call, box, greeting);
   }
 
   #enqueue(call: LiveCall, queueId: string, priority: number, preferredAgentId?: string): void {
@@ -263,6 +272,7 @@ export class CallControl extends EventEmitter<CallControlEvents> implements Desk
         if (!call) return;
         if ('queue' in c.to) this.#step(call, { type: 'Overflowed', queueId: c.to.queue });
         else if ('external' in c.to) transferOut(this.#ops, call, c.to.external);
+        else if ('voicemail' in c.to) this.#voicemail(call, c.to.voicemail);
         else call.caller.session.bye();
         return;
       }

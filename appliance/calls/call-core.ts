@@ -5,9 +5,9 @@
 // IVR and ACD work and feeds what happened back here.
 import type { AcdEventInput } from '../acd/events.ts';
 
-export type CallPhase = 'ivr' | 'queued' | 'ringing' | 'dialing' | 'connected' | 'held' | 'ended';
+export type CallPhase = 'ivr' | 'queued' | 'ringing' | 'dialing' | 'connected' | 'held' | 'voicemail' | 'ended';
 
-export type SegmentKind = 'ivr' | 'queue' | 'ring' | 'talk' | 'hold' | 'wrap-up' | 'dial';
+export type SegmentKind = 'ivr' | 'queue' | 'ring' | 'talk' | 'hold' | 'wrap-up' | 'dial' | 'voicemail';
 
 export interface Segment {
   kind: SegmentKind;
@@ -20,7 +20,7 @@ export interface Segment {
   outcome?: string;
 }
 
-export type CallEndReason = 'caller-hangup' | 'agent-hangup' | 'remote-hangup' | 'abandoned' | 'ivr-hangup' | 'failed' | 'transferred' | 'no-answer';
+export type CallEndReason = 'caller-hangup' | 'agent-hangup' | 'remote-hangup' | 'abandoned' | 'ivr-hangup' | 'failed' | 'transferred' | 'no-answer' | 'voicemail';
 
 export interface CallRecord {
   callId: string;
@@ -61,6 +61,8 @@ export type CallCoreEvent =
   /** Outbound call from the desktop: ringing at the far end. */
   | { type: 'Dialing'; agentId: string }
   | { type: 'FarEndAnswered' }
+  /** The caller leaves a message in a box (IVR voicemail node, or an ACD overflow to voicemail). */
+  | { type: 'VoicemailStarted'; box: string }
   | { type: 'CallerHungUp' }
   | { type: 'AgentHungUp' }
   | { type: 'Failed' }
@@ -75,11 +77,12 @@ export type CallCoreEventType = CallCoreEvent['type'];
  * phase, and are accepted in every phase.
  */
 export const CALL_TRANSITIONS: { readonly [P in CallPhase]: Readonly<Partial<Record<CallCoreEventType, CallPhase>>> } = {
-  ivr: { QueueEntered: 'queued', TransferredOut: 'connected', CallerHungUp: 'ended', Failed: 'ended' },
-  queued: { Offered: 'ringing', QueueEntered: 'queued', Overflowed: 'queued', TransferredOut: 'connected', CallerHungUp: 'ended', Failed: 'ended' },
+  ivr: { QueueEntered: 'queued', TransferredOut: 'connected', VoicemailStarted: 'voicemail', CallerHungUp: 'ended', Failed: 'ended' },
+  queued: { Offered: 'ringing', QueueEntered: 'queued', Overflowed: 'queued', TransferredOut: 'connected', VoicemailStarted: 'voicemail', CallerHungUp: 'ended', Failed: 'ended' },
   ringing: { Answered: 'connected', OfferEnded: 'queued', CallerHungUp: 'ended', Failed: 'ended' },
   dialing: { FarEndAnswered: 'connected', CallerHungUp: 'ended', AgentHungUp: 'ended', Failed: 'ended' },
   connected: { Held: 'held', TransferredToQueue: 'queued', TransferredOut: 'connected', CallerHungUp: 'ended', AgentHungUp: 'ended', Failed: 'ended' },
+  voicemail: { CallerHungUp: 'ended', Failed: 'ended' },
   held: { Retrieved: 'connected', TransferredToQueue: 'queued', TransferredOut: 'connected', CallerHungUp: 'ended', AgentHungUp: 'ended', Failed: 'ended' },
   ended: {},
 };
@@ -201,6 +204,15 @@ export function stepCall(call: CallRecord, event: CallCoreEvent, now: number): C
       open({ kind: 'talk', outcome: `transferred:${event.target}` });
       break;
     }
+    case 'VoicemailStarted': {
+      // from a queue only by an ACD overflow, which already dropped the contact: no ACD event
+      const wait = c.segments.findLast((s) => s.kind === 'queue' && s.end === undefined);
+      close();
+      if (wait) wait.outcome = `voicemail:${event.box}`;
+      delete c.contactId;
+      open({ kind: 'voicemail', outcome: `voicemail:${event.box}` });
+      break;
+    }
     case 'CallerHungUp':
     case 'AgentHungUp':
     case 'Failed': {
@@ -208,9 +220,10 @@ export function stepCall(call: CallRecord, event: CallCoreEvent, now: number): C
       close(phase === 'ringing' ? 'abandoned' : undefined);
       c.endedAt = now;
       c.endReason = event.type === 'Failed' ? 'failed'
-        : phase === 'queued' || phase === 'ringing' ? 'abandoned'
-          : phase === 'ivr' ? 'caller-hangup'
-            : event.type === 'CallerHungUp' ? (call.direction === 'outbound' ? 'remote-hangup' : 'caller-hangup') : 'agent-hangup';
+        : phase === 'voicemail' ? 'voicemail'
+          : phase === 'queued' || phase === 'ringing' ? 'abandoned'
+            : phase === 'ivr' ? 'caller-hangup'
+              : event.type === 'CallerHungUp' ? (call.direction === 'outbound' ? 'remote-hangup' : 'caller-hangup') : 'agent-hangup';
       if (c.contactId && (phase === 'queued' || phase === 'ringing')) acd.push({ type: 'ContactAbandoned', contactId: c.contactId });
       if (c.contactId && (phase === 'connected' || phase === 'held')) acd.push({ type: 'ContactEnded', contactId: c.contactId });
       break;

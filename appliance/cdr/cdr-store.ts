@@ -31,7 +31,7 @@ export const CDR_MIGRATIONS: readonly Migration[] = [
 ];
 
 const SegmentSchema = z.object({
-  kind: z.enum(['ivr', 'queue', 'ring', 'talk', 'hold', 'wrap-up', 'dial']),
+  kind: z.enum(['ivr', 'queue', 'ring', 'talk', 'hold', 'wrap-up', 'dial', 'voicemail']),
   start: z.number(),
   end: z.number().optional(),
   queueId: z.string().optional(),
