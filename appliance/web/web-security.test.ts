@@ -36,7 +36,9 @@ async function setup(name: string, now: () => number = Date.now, wallboardInterv
   const updater = new Updater({ boot: machine, slots: new DirectorySlots(join(root, 'slots')), status: machine.status, trustedKeys: new Map(), board: 'cc-x86-generic', currentVersion: '1.0.0', workDir: join(root, 'work'), probes: [probe('ok', () => {})] });
   const cdr = { callId: 'c1', direction: 'inbound' as const, customer: '1', did: '2', startedAt: 1, contacts: [], legs: [], segments: [], choices: [], recordingPaths: {} };
   const cdrs = { recent: () => [cdr], byPhone: () => [cdr], get: (id: string) => (id === 'c1' ? cdr : undefined) };
-  const app = createApplianceWebApp({ auth, wallboard: () => ({ ts: 1, queues: [] }), wallboardIntervalMs, cdrs, updater: { updater, workDir: join(root, 'work') } });
+  const message = { id: 'm1', box: 'general', callId: 'c1', caller: '1', did: '2', receivedAt: 1, durationMs: 1000, recordingId: 'm1', path: 'x/m1.stereo.wav' };
+  const voicemail = { list: () => [message], get: (id: string) => (id === 'm1' ? message : undefined), setHeard: async (id: string) => id === 'm1', boxes: () => [{ box: 'general', total: 1, unheard: 1 }] };
+  const app = createApplianceWebApp({ auth, wallboard: () => ({ ts: 1, queues: [] }), wallboardIntervalMs, cdrs, voicemail, updater: { updater, workDir: join(root, 'work') } });
   return { app, users, auth };
 }
 type Rig = Awaited<ReturnType<typeof setup>>;
@@ -52,7 +54,7 @@ function apiRoutes(rig: Rig): Array<{ method: string; path: string; pattern: str
   const out = new Map<string, { method: string; path: string; pattern: string }>();
   for (const r of rig.app.routes) {
     if (r.method === 'ALL' || !r.path.startsWith('/api/')) continue;
-    const path = r.path.replace(':callId', 'c1').replace(':username', 'agent1');
+    const path = r.path.replace(':callId', 'c1').replace(':username', 'agent1').replace(':messageId', 'm1');
     out.set(`${r.method} ${r.path}`, { method: r.method, path, pattern: r.path });
   }
   return [...out.values()];
@@ -68,6 +70,9 @@ const LEAST_ROLE: Record<string, 'public' | 'agent' | 'supervisor' | 'admin'> = 
   'GET /api/cdrs': 'supervisor',
   'GET /api/cdrs/:callId': 'supervisor',
   'GET /api/cdrs/:callId/recording': 'supervisor',
+  'GET /api/voicemail': 'supervisor',
+  'GET /api/voicemail/:messageId/audio': 'supervisor',
+  'PUT /api/voicemail/:messageId/heard': 'supervisor',
   'GET /api/admin/users': 'admin',
   'POST /api/admin/users': 'admin',
   'PUT /api/admin/users/:username/password': 'admin',
