@@ -77,7 +77,9 @@ step "install the appliance $VERSION for board $BOARD"
 install -D -m 0755 "$(readlink -f "$(command -v node)")" "$ROOT/usr/local/bin/node"
 APP=$ROOT/opt/cc/app
 mkdir -p "$APP"
-cp -a appliance protocol hardware images package.json "$APP/"
+# fleet/ too: the appliance's web server reuses the console's auth modules (fleet/auth) and
+# static-asset serving (fleet/web/ui-assets.ts).
+cp -a appliance protocol hardware images fleet package.json "$APP/"
 # Runtime packages only: the test browser and the compiler stay behind.
 tar -C . --exclude='node_modules/playwright-core' --exclude='node_modules/typescript' --exclude='node_modules/.cache' -cf - node_modules | tar -C "$APP" -xf -
 find "$APP" -name '*.test.ts' -delete
