@@ -3,9 +3,9 @@ import { parseAcdConfig } from './config.ts';
 import type { AcdEvent, EventOf } from './events.ts';
 import { presenceAfter, workAfter, type PresenceTrigger, type WorkTrigger } from './agent-states.ts';
 import { canTake } from './capacity.ts';
-import { installConfig, servesAt, type AcdState, type AgentRt, type ContactRt, type Work } from './state.ts';
+import { hasSkills, installConfig, servesAt, type AcdState, type AgentRt, type ContactRt, type Work } from './state.ts';
 import {
-  abandonContact, announce, cancelTimer, complete, finish, firstTimedRule, offer, overflowWaiting,
+  abandonContact, announce, cancelTimer, complete, finish, firstTimedRule, noAgentFor, offer, overflowWaiting,
   place, recordAnswered, refresh, refuse, startTimer, timerIds, type Ctx,
 } from './routing.ts';
 
@@ -33,6 +33,8 @@ const HANDLERS: Handlers = {
   ContactArrived: (ctx, e) => {
     const { state, now } = ctx;
     if (state.contacts.has(e.contactId)) return refuse(ctx, e.type, `contact '${e.contactId}' is already in the ACD`);
+    const unknown = e.skills?.find((s) => !state.config.skills.includes(s.skill));
+    if (unknown) return refuse(ctx, e.type, `contact '${e.contactId}' asks for unknown skill '${unknown.skill}'; known: ${state.config.skills.join(', ')}`);
     const q = state.queues.get(e.queueId);
     if (!q) {
       ctx.out.push({ type: 'Abandon', contactId: e.contactId, reason: 'unknown-queue' });
@@ -44,12 +46,12 @@ const HANDLERS: Handlers = {
     }
     const c: ContactRt = {
       id: e.contactId, seq: ++state.seq, channel: e.channel, priority: e.priority, customerId: e.customerId,
-      arrivedAt: now, queue: q, queuedAt: now, status: 'new', key: q.agingPerMs * now - e.priority, placed: false,
+      skills: e.skills !== undefined && e.skills.length > 0 ? e.skills : undefined, arrivedAt: now, queue: q, queuedAt: now, status: 'new', key: q.agingPerMs * now - e.priority, placed: false,
       agentId: undefined, stickyAgentId: undefined, excluded: undefined,
     };
     state.contacts.set(c.id, c);
     const sticky = q.cfg.sticky ? stickyAgentFor(ctx, e) : undefined;
-    if (sticky && q.cfg.sticky && servesAt(sticky.profile, q.cfg) !== undefined && sticky.presence !== 'logged-out') {
+    if (sticky && q.cfg.sticky && servesAt(sticky.profile, q.cfg) !== undefined && hasSkills(sticky, c) && sticky.presence !== 'logged-out') {
       c.stickyAgentId = sticky.id;
       if (canTake(sticky, c.channel)) return offer(ctx, c, sticky);
       if (q.cfg.sticky.timeoutSeconds > 0) {
@@ -112,7 +114,7 @@ const HANDLERS: Handlers = {
     for (const c of [...agent.sticky]) fallBack(ctx, c);
     for (const q of agent.queues) {
       q.loggedIn--;
-      if (q.loggedIn === 0) overflowForNoAgents(ctx, q.id);
+      overflowForNoAgents(ctx, q.id);
     }
   },
 
@@ -238,7 +240,7 @@ const HANDLERS: Handlers = {
     installConfig(state, config);
     state.index.reset(state);
     for (const a of state.agents.values()) if (a.presence !== 'logged-out') refresh(ctx, a);
-    for (const q of state.queues.values()) if (q.loggedIn === 0 && q.waiting > 0) overflowForNoAgents(ctx, q.id);
+    for (const q of state.queues.values()) if (q.waiting > 0) overflowForNoAgents(ctx, q.id);
   },
 
   DayStarted: (ctx) => {
@@ -350,11 +352,18 @@ function endContact(ctx: Ctx, c: ContactRt): void {
   }
 }
 
+/**
+ * The "no agents" rule for contacts already waiting: all of them when the queue has no one
+ * logged in, else those whose own skills no logged-in agent of the queue has.
+ */
 function overflowForNoAgents(ctx: Ctx, queueId: string): void {
   const { state } = ctx;
   const q = state.queues.get(queueId)!;
+  if (q.waiting === 0 || (q.loggedIn > 0 && q.skilledWaiting === 0)) return;
   const rule = q.cfg.overflow.find((r) => 'noAgentsLoggedIn' in r.when);
   if (!rule) return;
-  for (const c of state.index.waitingIn(state, q)) overflowWaiting(ctx, c, rule, 'no-agents');
+  for (const c of state.index.waitingIn(state, q)) {
+    if (noAgentFor(state, q, c)) overflowWaiting(ctx, c, rule, 'no-agents');
+  }
 }
 

@@ -8,6 +8,29 @@ import { ChannelSchema } from './config.ts';
  */
 const Id = z.string().min(1).max(128);
 
+/**
+ * A skill the contact itself requires (a language chosen in the IVR), on top of its queue's.
+ * Names are checked against the configured skills by the core, which refuses unknown ones.
+ */
+export const ContactSkillSchema = z.object({
+  skill: z.string().min(1).max(64),
+  minLevel: z.number().int().min(1).max(10).default(1),
+});
+export type ContactSkill = z.infer<typeof ContactSkillSchema>;
+
+/**
+ * IVR skills as strings, `name` or `name:level` (`billing:5`), into the contact's shape.
+ * A level that is not 1..10 is clamped, so a flow variable never makes the event invalid.
+ */
+export function contactSkillsFrom(names: readonly string[]): ContactSkill[] {
+  return names.map((raw) => {
+    const i = raw.lastIndexOf(':');
+    const level = i > 0 ? Number(raw.slice(i + 1)) : NaN;
+    if (!Number.isInteger(level)) return { skill: raw, minLevel: 1 };
+    return { skill: raw.slice(0, i), minLevel: Math.max(1, Math.min(10, level)) };
+  });
+}
+
 export const AcdEventSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('ContactArrived'),
@@ -19,6 +42,8 @@ export const AcdEventSchema = z.discriminatedUnion('type', [
     customerId: Id.optional(),
     /** Last agent known from history (CRM); otherwise the core's own memory is used. */
     preferredAgentId: Id.optional(),
+    /** Offered only to the queue's agents that also have each of these at the level asked. */
+    skills: z.array(ContactSkillSchema).max(20).optional(),
   }),
   /** The customer left before being answered (hung up, closed the chat). */
   z.object({ type: z.literal('ContactAbandoned'), contactId: Id }),

@@ -1,5 +1,5 @@
 import { canTake, viewOf } from './capacity.ts';
-import { compareAcrossQueues, compareInQueue, isExcluded, type RoutingIndex } from './routing-index.ts';
+import { compareAcrossQueues, compareInQueue, mayTake, type RoutingIndex } from './routing-index.ts';
 import { servesAt, type AcdState, type AgentRt, type ContactRt, type QueueRt } from './state.ts';
 import { agentKey, compareAgentKeys, type AgentKey } from './strategies.ts';
 
@@ -21,7 +21,7 @@ export class NaiveRouting implements RoutingIndex {
     let best: AgentRt | undefined;
     let bestKey: AgentKey | undefined;
     for (const a of state.agents.values()) {
-      if (!canTake(a, contact.channel) || servesAt(a.profile, q.cfg) === undefined || isExcluded(contact, a)) continue;
+      if (!canTake(a, contact.channel) || servesAt(a.profile, q.cfg) === undefined || !mayTake(contact, a)) continue;
       const k = agentKey(q.strategy, q.cfg, viewOf(a, q.id), a.seq);
       if (bestKey === undefined || compareAgentKeys(k, bestKey) < 0) {
         best = a;
@@ -34,7 +34,7 @@ export class NaiveRouting implements RoutingIndex {
   bestContact(state: AcdState, agent: AgentRt, now: number): ContactRt | undefined {
     const perQueue = new Map<QueueRt, ContactRt>();
     for (const c of state.contacts.values()) {
-      if (c.status !== 'waiting' || isExcluded(c, agent) || !canTake(agent, c.channel)) continue;
+      if (c.status !== 'waiting' || !mayTake(c, agent) || !canTake(agent, c.channel)) continue;
       if (servesAt(agent.profile, c.queue.cfg) === undefined) continue;
       const cur = perQueue.get(c.queue);
       if (cur === undefined || compareInQueue(c, cur) < 0) perQueue.set(c.queue, c);

@@ -2,7 +2,7 @@ import { CHANNELS, type Channel } from './config.ts';
 import { canTake, viewOf } from './capacity.ts';
 import { SortedList } from './sorted-list.ts';
 import { agentKey, compareAgentKeys, type AgentKey } from './strategies.ts';
-import type { AcdState, AgentRt, ContactRt, QueueRt } from './state.ts';
+import { hasSkills, type AcdState, type AgentRt, type ContactRt, type QueueRt } from './state.ts';
 
 /**
  * The lookups a routing decision needs. Two implementations give identical answers: the
@@ -47,6 +47,11 @@ export function compareAcrossQueues(a: ContactRt, b: ContactRt, now: number): nu
 
 export function isExcluded(contact: ContactRt, agent: AgentRt): boolean {
   return contact.excluded !== undefined && contact.excluded.has(agent.id);
+}
+
+/** Whether an agent of the contact's queue may be offered it: not excluded, has its own skills. */
+export function mayTake(contact: ContactRt, agent: AgentRt): boolean {
+  return !isExcluded(contact, agent) && hasSkills(agent, contact);
 }
 
 interface Entry extends AgentKey {
@@ -111,8 +116,9 @@ export class IndexedRouting implements RoutingIndex {
     const list = this.idle.get(contact.queue)![chIndex(contact.channel)]!;
     const first = list.first();
     if (first === undefined) return undefined;
-    if (contact.excluded === undefined) return first.agent;
-    return list.find((e) => !contact.excluded!.has(e.agent.id))?.agent;
+    // The common case (no exclusions, no skills of its own) stays one look at the head.
+    if (contact.excluded === undefined && contact.skills === undefined) return first.agent;
+    return list.find((e) => mayTake(contact, e.agent))?.agent;
   }
 
   bestContact(_state: AcdState, agent: AgentRt, now: number): ContactRt | undefined {
@@ -127,7 +133,7 @@ export class IndexedRouting implements RoutingIndex {
       for (const i of free) {
         const list = lists[i]!;
         let c = list.first();
-        if (c !== undefined && isExcluded(c, agent)) c = list.find((x) => !isExcluded(x, agent));
+        if (c !== undefined && (c.excluded !== undefined || c.skills !== undefined) && !mayTake(c, agent)) c = list.find((x) => mayTake(x, agent));
         if (c !== undefined && (inQueue === undefined || compareInQueue(c, inQueue) < 0)) inQueue = c;
       }
       if (inQueue !== undefined && (best === undefined || compareAcrossQueues(inQueue, best, now) < 0)) best = inQueue;

@@ -3,7 +3,7 @@ import type { OverflowRule } from './config.ts';
 import { canTake } from './capacity.ts';
 import { deriveAgentState } from './agent-states.ts';
 import { nextRandom } from './prng.ts';
-import type { AcdState, AgentRt, ContactRt, QueueRt, TimerPurpose, Work } from './state.ts';
+import { hasSkills, type AcdState, type AgentRt, type ContactRt, type QueueRt, type TimerPurpose, type Work } from './state.ts';
 
 /** One decision in progress: the state it mutates, the clock and the commands so far. */
 export interface Ctx {
@@ -75,6 +75,7 @@ export function abandonContact(ctx: Ctx, c: ContactRt): void {
 function leaveQueue(ctx: Ctx, c: ContactRt): void {
   ctx.state.index.contactLeft(c);
   c.queue.waiting--;
+  if (c.skills !== undefined) c.queue.skilledWaiting--;
   cancelTimer(ctx, timerIds.overflow(c.id));
   cancelTimer(ctx, timerIds.announce(c.id));
 }
@@ -121,7 +122,7 @@ export function place(ctx: Ctx, c: ContactRt, q: QueueRt, fresh: boolean): void 
   }
   for (const rule of q.cfg.overflow) {
     const w = rule.when;
-    if (('noAgentsLoggedIn' in w && q.loggedIn === 0) || (fresh && 'queueLongerThan' in w && q.waiting >= w.queueLongerThan)) {
+    if (('noAgentsLoggedIn' in w && noAgentFor(state, q, c)) || (fresh && 'queueLongerThan' in w && q.waiting >= w.queueLongerThan)) {
       overflow(ctx, c, rule, 'noAgentsLoggedIn' in w ? 'no-agents' : 'queue-length');
       return;
     }
@@ -134,10 +135,25 @@ export function place(ctx: Ctx, c: ContactRt, q: QueueRt, fresh: boolean): void 
   c.status = 'waiting';
   state.index.contactWaiting(c);
   q.waiting++;
+  if (c.skills !== undefined) q.skilledWaiting++;
   if (timed) startTimer(ctx, timerIds.overflow(c.id), c.queuedAt + timed.seconds * 1000, { kind: 'overflow', contactId: c.id });
   const ann = q.cfg.announcements;
   if (fresh && ann.onEnqueue) announce(ctx, c, 'enqueued');
   if (ann.everySeconds > 0) startTimer(ctx, timerIds.announce(c.id), now + ann.everySeconds * 1000, { kind: 'announce', contactId: c.id });
+}
+
+/**
+ * No logged-in agent of the queue could ever take this contact: the queue is unstaffed, or no
+ * one staffing it has the contact's own skills. Either way the "no agents" overflow applies.
+ * Scans the agents only for a contact with skills in a staffed queue.
+ */
+export function noAgentFor(state: AcdState, q: QueueRt, c: ContactRt): boolean {
+  if (q.loggedIn === 0) return true;
+  if (c.skills === undefined) return false;
+  for (const a of state.agents.values()) {
+    if (a.presence !== 'logged-out' && a.levels.has(q.id) && hasSkills(a, c)) return false;
+  }
+  return true;
 }
 
 export function firstTimedRule(q: QueueRt): { rule: OverflowRule; seconds: number } | undefined {
@@ -219,7 +235,7 @@ export function dispatchAgent(ctx: Ctx, agent: AgentRt): void {
   const { state } = ctx;
   for (;;) {
     if (agent.presence !== 'ready') return;
-    const sticky = agent.sticky.find((c) => canTake(agent, c.channel));
+    const sticky = agent.sticky.find((c) => canTake(agent, c.channel) && hasSkills(agent, c));
     const c = sticky ?? state.index.bestContact(state, agent, ctx.now);
     if (c === undefined) return;
     offer(ctx, c, agent);

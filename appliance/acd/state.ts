@@ -2,6 +2,7 @@ import { DEFAULT_CAPACITY, type AcdConfig, type AgentProfile, type CapacityProfi
 import type { AgentState, Presence, WorkPhase } from './agent-states.ts';
 import { strategyFor, type CustomStrategy, type StrategyRegistry } from './strategies.ts';
 import type { RoutingIndex } from './routing-index.ts';
+import type { ContactSkill } from './events.ts';
 
 export interface QueueRt {
   readonly id: string;
@@ -14,6 +15,8 @@ export interface QueueRt {
   loggedIn: number;
   /** Waiting contacts, all channels. */
   waiting: number;
+  /** Of those, the ones with skills of their own (worth checking when an agent logs out). */
+  skilledWaiting: number;
   /** Exponentially weighted recent handle time, for wait estimates. */
   ahtMs: number;
 }
@@ -27,6 +30,8 @@ export interface ContactRt {
   readonly channel: Channel;
   readonly priority: number;
   readonly customerId: string | undefined;
+  /** The contact's own required skills, on top of its queue's; undefined when none. */
+  readonly skills: readonly ContactSkill[] | undefined;
   /** Entered the ACD; ordering and aging count from here, also across overflow. */
   readonly arrivedAt: number;
   queue: QueueRt;
@@ -125,7 +130,7 @@ export function installConfig(state: AcdState, config: AcdConfig): void {
     if (q) Object.assign(q, { cfg, strategy, agingPerMs, loggedIn: 0 });
     else {
       state.queues.set(cfg.id, {
-        id: cfg.id, seq: ++state.seq, cfg, strategy, agingPerMs, loggedIn: 0, waiting: 0,
+        id: cfg.id, seq: ++state.seq, cfg, strategy, agingPerMs, loggedIn: 0, waiting: 0, skilledWaiting: 0,
         ahtMs: cfg.defaultHandleSeconds * 1000,
       });
     }
@@ -180,6 +185,17 @@ export function servesAt(profile: AgentProfile, q: QueueConfig): number | undefi
     sum += level;
   }
   return sum;
+}
+
+/** Whether the agent has every skill the contact itself asks for (the queue's are apart). */
+export function hasSkills(agent: AgentRt, contact: ContactRt): boolean {
+  const need = contact.skills;
+  if (need === undefined) return true;
+  for (const { skill, minLevel } of need) {
+    const level = agent.profile.skills[skill];
+    if (level === undefined || level < minLevel) return false;
+  }
+  return true;
 }
 
 /**
