@@ -157,6 +157,9 @@ export class Telephony {
     try {
       const media = mediaConfig(o.dataDir, doc, { ...readLocal(o.dataDir).media, ...o.media });
       const engine = await MediaEngine.start({ config: media, db: o.db, writer: o.writer });
+      // messages a crash left being recorded, from the recordings the engine just recovered
+      const recordings = engine.env.recordings;
+      if (recordings) await this.voicemail.reconcile((callId) => recordings.recordingsOf(callId)).catch((e: Error) => log.warn('voicemail reconciliation failed', { error: e.message }));
       const port = new SipMediaPort(engine);
       port.on('warning', (e) => log.debug('media', { error: e.message }));
       const locations = new FsyncJsonFile<LocationDocument>(join(o.dataDir, 'sip-locations.json'), { schema: LocationDocumentSchema });

@@ -115,6 +115,7 @@ describe('voicemail', () => {
     assert.ok(Math.abs(seconds * 1000 - message.durationMs) < 500, `the WAV holds ${seconds.toFixed(2)} s`);
     assert.ok(rms > 300, `the caller's tone is in the message (rms ${rms.toFixed(0)})`);
     assert.equal(cdr.recordingId, message.recordingId, 'the CDR references the message recording');
+    assert.deepEqual(cc.telephony.voicemail.pending(), [], 'nothing is left pending');
   });
 
   test('pressing # ends the message: the appliance stores it and hangs up', async () => {

@@ -71,11 +71,17 @@ export function startVoicemail(deps: VoicemailDeps, call: LiveCall, boxId: strin
   const onPromptEnded = (legId: string, id: string) => {
     if (legId !== call.id || id !== playbackId || recording || call.record.phase !== 'voicemail' || session.closed) return;
     recording = true;
-    void session.startRecording({ caller: call.id }).then(() => {
+    // the pending row first: a crash while recording still leaves a message (store.reconcile)
+    const pending = { callId: call.id, box: boxId, caller: call.record.customer, did: call.record.did, startedAt: Date.now() };
+    void store.begin(pending).then(() => {
+      if (session.closed) throw new Error('the caller hung up before the recording started');
+      return session.startRecording({ caller: call.id });
+    }).then(() => {
       timer = setTimeout(finish, decision.maxSeconds * 1000);
       timer.unref();
     }).catch((e: Error) => {
       deps.warn(e);
+      void store.abandon(call.id).catch(() => undefined);
       call.caller.session.bye();
     });
   };

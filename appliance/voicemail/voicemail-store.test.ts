@@ -68,6 +68,30 @@ describe('voicemail store', () => {
   });
 });
 
+describe('voicemail crash recovery', () => {
+  test('a message a crash left pending becomes a message from its recovered recording; one without a recording is dropped', async () => {
+    let s = open('d.db');
+    await s.store.begin({ callId: 'c1', box: 'general', caller: '139', did: '4001', startedAt: 1000 });
+    await s.store.begin({ callId: 'c2', box: 'sales', caller: '138', did: '4001', startedAt: 2000 });
+    await s.store.begin({ callId: 'c3', box: 'sales', caller: '137', did: '4001', startedAt: 3000 });
+    await s.store.put({ ...message('m3', 'sales', 3000), callId: 'c3' }); // c3 finished normally: no longer pending
+    assert.deepEqual(s.store.pending().map((p) => p.callId), ['c1', 'c2']);
+    await s.writer.close();
+    closeDatabase(s.db);
+    s = open('d.db');
+    const recordings: Record<string, { id: string; layout: string; path: string; startedAt: number; durationMs: number }[]> = {
+      c1: [{ id: 'r1', layout: 'stereo', path: 'd/r1.stereo.wav', startedAt: 1100, durationMs: 8000 }, { id: 'r1', layout: 'mono', path: 'd/r1.mono.wav', startedAt: 1100, durationMs: 8000 }],
+    };
+    const recovered = await s.store.reconcile((callId) => recordings[callId] ?? []);
+    assert.deepEqual(recovered.map((m) => [m.callId, m.box, m.path, m.durationMs]), [['c1', 'general', 'd/r1.mono.wav', 8000]]);
+    assert.deepEqual(s.store.pending(), []);
+    assert.deepEqual(s.store.list().map((m) => m.id).sort(), ['m3', 'r1']);
+    assert.deepEqual(await s.store.reconcile(() => []), [], 'nothing left to do the second time');
+    await s.writer.close();
+    closeDatabase(s.db);
+  });
+});
+
 describe('voicemail boxes', () => {
   test('without a box list any valid box id takes messages, with the section-wide or default limit', () => {
     assert.deepEqual(resolveBox(undefined, 'general'), { ok: true, box: { id: 'general' }, maxSeconds: 120 });

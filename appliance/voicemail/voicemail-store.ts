@@ -2,7 +2,9 @@
 // recording of the media recording store (its WAV is written, fsynced and renamed, and its
 // own row committed, before `put` is called), so a row here always names a complete file.
 // Writes go through the shared BatchWriter: durable (synchronous=FULL COMMIT) when `put` or
-// `setHeard` resolves.
+// `setHeard` resolves. A message being recorded has a `voicemail_pending` row (written before
+// the recording starts, removed with the message's insert): at boot `reconcile` turns those a
+// crash left into messages from the recordings the recording store recovered.
 import { z } from 'zod';
 import type { BatchWriter } from '../store/batch-writer.ts';
 import type { Migration, SqliteDatabase } from '../store/sqlite-database.ts';
@@ -24,7 +26,34 @@ export const VOICEMAIL_MIGRATIONS: readonly Migration[] = [
           CREATE INDEX voicemail_box ON voicemail_messages (box, received_at);
           CREATE INDEX voicemail_received ON voicemail_messages (received_at);`,
   },
+  {
+    id: 'voicemail-2',
+    sql: `CREATE TABLE voicemail_pending (
+            call_id TEXT PRIMARY KEY,
+            box TEXT NOT NULL,
+            caller TEXT NOT NULL,
+            did TEXT NOT NULL,
+            started_at INTEGER NOT NULL);`,
+  },
 ];
+
+/** A message being recorded (what a crash must not lose). */
+export interface PendingVoicemail {
+  callId: string;
+  box: string;
+  caller: string;
+  did: string;
+  startedAt: number;
+}
+
+/** What reconciliation needs of a recording (a RecordingRow of appliance/media/recording-store.ts). */
+export interface RecordingRef {
+  id: string;
+  layout: string;
+  path: string;
+  startedAt: number;
+  durationMs: number;
+}
 
 export const VoicemailMessageSchema = z.object({
   id: z.string().min(1).max(100),
@@ -77,6 +106,9 @@ export class VoicemailStore {
   readonly #list;
   readonly #heard;
   readonly #counts;
+  readonly #begin;
+  readonly #done;
+  readonly #pending;
 
   constructor(options: VoicemailStoreOptions) {
     const db = options.db;
@@ -89,14 +121,54 @@ export class VoicemailStore {
       WHERE (@box IS NULL OR box = @box) AND (@unheard = 0 OR heard_at IS NULL) AND received_at < @before
       ORDER BY received_at DESC, id DESC LIMIT @limit`);
     this.#heard = db.prepare(`UPDATE voicemail_messages SET heard_at = @heardAt WHERE id = @id`);
+    this.#begin = db.prepare(`INSERT OR REPLACE INTO voicemail_pending (call_id, box, caller, did, started_at) VALUES (@callId, @box, @caller, @did, @startedAt)`);
+    this.#done = db.prepare(`DELETE FROM voicemail_pending WHERE call_id = ?`);
+    this.#pending = db.prepare(`SELECT call_id AS callId, box, caller, did, started_at AS startedAt FROM voicemail_pending ORDER BY started_at`);
     this.#counts = db.prepare(`SELECT box, COUNT(*) AS total, SUM(heard_at IS NULL) AS unheard FROM voicemail_messages GROUP BY box ORDER BY box`);
   }
 
-  /** Stores a new message; resolves once its row is durable. */
+  /** Notes a message about to be recorded; resolves once durable (before the recording starts). */
+  async begin(pending: PendingVoicemail): Promise<void> {
+    await this.#writer.run(() => this.#begin.run({ ...pending }));
+  }
+
+  /** Forgets a pending message that was never recorded. */
+  async abandon(callId: string): Promise<void> {
+    await this.#writer.run(() => this.#done.run(callId));
+  }
+
+  /** Stores a new message (and clears its pending row); resolves once durable. */
   async put(input: VoicemailMessageInput): Promise<VoicemailMessage> {
     const m = VoicemailMessageSchema.parse(input);
-    await this.#writer.run(() => this.#insert.run({ ...m }));
+    await this.#writer.run(() => {
+      this.#insert.run({ ...m });
+      this.#done.run(m.callId);
+    });
     return m;
+  }
+
+  pending(): PendingVoicemail[] {
+    return this.#pending.all() as PendingVoicemail[];
+  }
+
+  /**
+   * At boot, after the recording store recovered its orphans: each pending message whose call
+   * has a recording becomes a message (mono preferred); one without a recording is dropped.
+   */
+  async reconcile(recordingsOf: (callId: string) => readonly RecordingRef[]): Promise<VoicemailMessage[]> {
+    const recovered: VoicemailMessage[] = [];
+    for (const p of this.pending()) {
+      const rows = recordingsOf(p.callId);
+      const row = rows.find((r) => r.layout === 'mono') ?? rows[0];
+      if (!row || this.get(row.id)) {
+        await this.abandon(p.callId);
+        continue;
+      }
+      recovered.push(await this.put({
+        id: row.id, box: p.box, callId: p.callId, caller: p.caller, did: p.did, receivedAt: row.startedAt, durationMs: row.durationMs, recordingId: row.id, path: row.path,
+      }));
+    }
+    return recovered;
   }
 
   get(id: string): VoicemailMessage | undefined {
