@@ -20,6 +20,7 @@ import { CallService } from './calls/call-service.ts';
 import { callSettingsFrom, type CallSettings } from './calls/call-settings.ts';
 import { CDR_MIGRATIONS, CdrStore } from './cdr/cdr-store.ts';
 import { VOICEMAIL_MIGRATIONS, VoicemailStore } from './voicemail/voicemail-store.ts';
+import { boxesOfAgent } from './voicemail/voicemail-config.ts';
 import type { ConfigTwin } from './config-twin/config-twin.ts';
 import { CUSTOMER_MIGRATIONS, CustomerStore, type CustomerInput } from './customers/customer-store.ts';
 import type { AgentDesk } from './desk/agent-desk.ts';
@@ -106,6 +107,11 @@ export class Telephony {
 
   get acd(): AcdAdapter | undefined {
     return this.#modules?.acd;
+  }
+
+  /** The voicemail boxes the configuration gives an agent. */
+  voicemailBoxesOf(agentId: string): string[] {
+    return boxesOfAgent(this.options.twin.config.voicemail, agentId);
   }
 
   get settings(): CallSettings {

@@ -1,16 +1,19 @@
-// The supervisor's voicemail list on the desk page: messages newest first with an <audio>
-// player each (GET /api/voicemail/:id/audio), mark heard/unheard, unheard counts per box.
-// Shown only to supervisors and admins (the routes refuse agents anyway).
+// The voicemail list on the desk page: messages newest first with an <audio> player each
+// (GET /api/voicemail/:id/audio), mark heard/unheard, unheard counts per box. Supervisors and
+// admins see every box; an agent sees the panel once a box it was given holds a message.
 import { clock, formatTime, t } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
 let csrf = '';
+
+let everyBox = false;
 
 async function load() {
   const unheard = $('vm-unheard').checked ? '?unheard=true' : '';
   const res = await fetch(`/api/voicemail${unheard}`, { credentials: 'same-origin' });
   if (!res.ok) return;
   const { messages, boxes } = await res.json();
+  if (everyBox || boxes.length > 0) $('voicemail-panel').hidden = false;
   $('vm-counts').textContent = boxes.map((b) => t('vm.unheardCount', b)).join(' · ');
   const body = $('vm-messages');
   body.replaceChildren(...messages.map(row));
@@ -53,9 +56,9 @@ async function mark(id, heard) {
 
 async function start() {
   const me = await fetch('/api/me', { credentials: 'same-origin' }).then((r) => (r.ok ? r.json() : undefined), () => undefined);
-  if (!me || (me.user.role !== 'supervisor' && me.user.role !== 'admin')) return;
+  if (!me) return;
   csrf = me.csrfToken;
-  $('voicemail-panel').hidden = false;
+  everyBox = me.user.role === 'supervisor' || me.user.role === 'admin';
   $('vm-refresh').addEventListener('click', () => void load());
   $('vm-unheard').addEventListener('change', () => void load());
   window.addEventListener('langchange', () => void load());

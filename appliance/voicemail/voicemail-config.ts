@@ -14,6 +14,8 @@ export const VoicemailBoxSchema = z.strictObject({
   /** Language of the greeting text for TTS, e.g. zh-CN or en-US. */
   language: z.string().min(2).max(16).optional(),
   maxSeconds: z.number().int().min(5).max(3600).optional(),
+  /** Agents (ACD agent ids) who may list and play this box's messages; supervisors see every box. */
+  agents: z.array(z.string().min(1).max(64)).max(500).optional(),
 });
 export type VoicemailBox = z.infer<typeof VoicemailBoxSchema>;
 
@@ -25,6 +27,11 @@ export const VoicemailSectionSchema = z.strictObject({
 export type VoicemailSection = z.infer<typeof VoicemailSectionSchema>;
 
 export type BoxDecision = { ok: true; box: VoicemailBox; maxSeconds: number } | { ok: false; reason: string };
+
+/** The boxes an agent was given (pure). */
+export function boxesOfAgent(section: VoicemailSection | undefined, agentId: string): string[] {
+  return (section?.boxes ?? []).filter((b) => b.agents?.includes(agentId)).map((b) => b.id);
+}
 
 /** Whether a box takes messages, and with which settings (pure). */
 export function resolveBox(section: VoicemailSection | undefined, boxId: string): BoxDecision {

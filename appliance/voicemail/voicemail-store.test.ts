@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BatchWriter } from '../store/batch-writer.ts';
 import { closeDatabase, openDatabase } from '../store/sqlite-database.ts';
-import { resolveBox, VoicemailSectionSchema } from './voicemail-config.ts';
+import { boxesOfAgent, resolveBox, VoicemailSectionSchema } from './voicemail-config.ts';
 import { VOICEMAIL_MIGRATIONS, VoicemailStore, type VoicemailMessageInput } from './voicemail-store.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'voicemail-test-'));
@@ -104,5 +104,13 @@ describe('voicemail boxes', () => {
     assert.deepEqual(resolveBox(section, 'sales'), { ok: true, box: { id: 'sales', greeting: '销售部留言', maxSeconds: 60 }, maxSeconds: 60 });
     assert.deepEqual(resolveBox(section, 'general'), { ok: true, box: { id: 'general' }, maxSeconds: 120 });
     assert.deepEqual(resolveBox(section, 'other'), { ok: false, reason: 'no voicemail box other is configured' });
+  });
+
+  test('an agent is given the boxes that name them, and none without a box list', () => {
+    const section = VoicemailSectionSchema.parse({ boxes: [{ id: 'sales', agents: ['1001', '1002'] }, { id: 'general', agents: ['1002'] }, { id: 'vip' }] });
+    assert.deepEqual(boxesOfAgent(section, '1002'), ['sales', 'general']);
+    assert.deepEqual(boxesOfAgent(section, '1001'), ['sales']);
+    assert.deepEqual(boxesOfAgent(section, '1003'), []);
+    assert.deepEqual(boxesOfAgent(undefined, '1001'), []);
   });
 });

@@ -11,7 +11,7 @@ import { DeskRelay } from './desk-relay.ts';
 import { startWebServer, type WebServer } from './web-server.ts';
 
 export interface ApplianceWebParts {
-  telephony: Pick<Telephony, 'desk' | 'cdr' | 'acd' | 'voicemail'>;
+  telephony: Pick<Telephony, 'desk' | 'cdr' | 'acd' | 'voicemail' | 'voicemailBoxesOf'>;
   bootId: string;
   /** The metrics publisher the appliance runs; without one the wallboard samples the ACD itself. */
   metrics?: { publisher: { latest: unknown } } | undefined;
@@ -41,6 +41,7 @@ export async function startApplianceWeb(config: ApplianceConfig, parts: Applianc
       desk,
       cdrs: telephony.cdr,
       voicemail: telephony.voicemail,
+      voicemailBoxesOf: (agentId) => telephony.voicemailBoxesOf(agentId),
       recordingsDir: join(config.dataDir, 'recordings'),
       wallboard: () => metrics.publisher.latest ?? null,
       ...(updater ? { updater } : {}),

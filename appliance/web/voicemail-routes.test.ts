@@ -30,10 +30,11 @@ before(async () => {
   await store.put({ id: 'm2', box: 'sales', callId: 'c2', caller: '138', did: '4001', receivedAt: 2000, durationMs: 4000, recordingId: 'm2', path: '2026-11-23/missing.wav' });
   const users = await WebUserStore.open({ db: new Low<WebUsersDoc>(new Memory(), { users: [] }), hashParams: { N: 1024, r: 8, p: 1 } });
   await users.create({ username: 'super', password: 'super-password', role: 'supervisor' });
+  await users.create({ username: 'sam', password: 'agent-password', role: 'agent', agentId: '1001' });
+  await users.create({ username: 'ann', password: 'agent-password', role: 'agent', agentId: '1002' });
   const auth = new WebAuth({ users, limiter: new LoginLimiter({ now: Date.now, maxFailures: 3 }) });
-  app = createApplianceWebApp({ auth, wallboard: () => null, voicemail: store, recordingsDir: join(dir, 'recordings') });
-  const res = await app.request(`${BASE}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'super', password: 'super-password' }) });
-  session = { cookie: (res.headers.get('set-cookie') ?? '').split(';')[0]!, csrf: ((await res.json()) as { csrfToken: string }).csrfToken };
+  app = createApplianceWebApp({ auth, wallboard: () => null, voicemail: store, recordingsDir: join(dir, 'recordings'), voicemailBoxesOf: (agentId) => (agentId === '1001' ? ['sales'] : []) });
+  session = await login('super', 'super-password');
 });
 after(async () => {
   await writer.close();
@@ -41,7 +42,12 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const get = (path: string) => app.request(`${BASE}${path}`, { headers: { cookie: session.cookie } });
+async function login(username: string, password: string) {
+  const res = await app.request(`${BASE}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  return { cookie: (res.headers.get('set-cookie') ?? '').split(';')[0]!, csrf: ((await res.json()) as { csrfToken: string }).csrfToken };
+}
+
+const get = (path: string, s = session) => app.request(`${BASE}${path}`, { headers: { cookie: s.cookie } });
 
 describe('voicemail routes', () => {
   test('a supervisor lists the messages newest first, of one box or the unheard ones, with counts per box', async () => {
@@ -73,5 +79,19 @@ describe('voicemail routes', () => {
     assert.deepEqual(unheard.messages.map((m) => m.id), ['m2']);
     assert.equal((await put('m1', JSON.stringify({ heard: 'yes' }))).status, 400);
     assert.equal((await put('nope', JSON.stringify({ heard: true }))).status, 404);
+  });
+
+  test('an agent reaches only the boxes it was given: other messages do not exist for it', async () => {
+    const sam = await login('sam', 'agent-password');
+    const list = (await (await get('/api/voicemail', sam)).json()) as { messages: { id: string }[]; boxes: { box: string }[] };
+    assert.deepEqual(list.messages.map((m) => m.id), ['m2']);
+    assert.deepEqual(list.boxes.map((b) => b.box), ['sales']);
+    assert.deepEqual(((await (await get('/api/voicemail?box=general', sam)).json()) as { messages: unknown[] }).messages, []);
+    assert.equal((await get('/api/voicemail/m1/audio', sam)).status, 404, 'a message of another box');
+    const heard = await app.request(`${BASE}/api/voicemail/m1/heard`, { method: 'PUT', headers: { cookie: sam.cookie, 'x-csrf-token': sam.csrf, 'content-type': 'application/json' }, body: JSON.stringify({ heard: false }) });
+    assert.equal(heard.status, 404);
+    const ann = await login('ann', 'agent-password');
+    const none = (await (await get('/api/voicemail', ann)).json()) as { messages: unknown[]; boxes: unknown[] };
+    assert.deepEqual(none, { messages: [], boxes: [] }, 'an agent without boxes sees nothing');
   });
 });

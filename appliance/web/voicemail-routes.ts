@@ -1,12 +1,17 @@
-// Voicemail for supervisors: the messages (per box, unheard first or all), each message's WAV
-// for the desk's <audio> player, and marking a message heard. Files are served only from
-// inside the recordings directory, whatever a row says.
+// Voicemail: the messages (per box, or only unheard ones), each message's WAV for the desk's
+// <audio> player, and marking a message heard. Supervisors and admins reach every box; an
+// agent only the boxes the configuration gives them (`voicemail.boxes[].agents`): other
+// messages do not exist for them (404). Files are served only from inside the recordings
+// directory, whatever a row says.
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { VoicemailStore } from '../voicemail/voicemail-store.ts';
+import type { Context } from 'hono';
+import type { WebEnv } from './web-request-auth.ts';
 import { webRoute, type WebRoute } from './web-route.ts';
+import { agentIdOf, hasWebRole } from './web-users.ts';
 
 /** What the web layer uses of the voicemail store (appliance/voicemail/voicemail-store.ts). */
 export type VoicemailReader = Pick<VoicemailStore, 'list' | 'get' | 'setHeard' | 'boxes'>;
@@ -20,28 +25,45 @@ const ListQuery = z.object({
 const MessageParam = z.object({ messageId: z.string().min(1).max(100) });
 const Heard = z.object({ heard: z.boolean() });
 
-export function voicemailRoutes(voicemail: VoicemailReader, recordingsDir: string): WebRoute[] {
+/** The boxes an agent was given (by agent id). */
+export type VoicemailBoxesOf = (agentId: string) => readonly string[];
+
+export function voicemailRoutes(voicemail: VoicemailReader, recordingsDir: string, boxesOf: VoicemailBoxesOf = () => []): WebRoute[] {
   const notFound = (id: string) => ({ error: 'not-found', message: `no voicemail message ${id}` });
+  /** undefined: every box (supervisor, admin); else the boxes this agent was given. */
+  const allowed = (c: Context<WebEnv>): ReadonlySet<string> | undefined => {
+    const user = c.get('auth').user;
+    return hasWebRole(user.role, 'supervisor') ? undefined : new Set(boxesOf(agentIdOf(user)));
+  };
+  const messageFor = (c: Context<WebEnv>, id: string) => {
+    const m = voicemail.get(id);
+    const boxes = allowed(c);
+    return m && (!boxes || boxes.has(m.box)) ? m : undefined;
+  };
   return [
     webRoute({
       method: 'get',
       path: '/api/voicemail',
-      summary: 'Voicemail messages, newest first (of one box, or only unheard ones), and the count per box',
-      role: 'supervisor',
+      summary: 'Voicemail messages, newest first (of one box, or only unheard ones), and the count per box; an agent sees only its boxes',
+      role: 'agent',
       query: ListQuery,
-      handler: (c, { query }) => c.json({
-        messages: voicemail.list({ ...(query.box ? { box: query.box } : {}), unheardOnly: query.unheard === 'true', limit: query.limit, ...(query.before !== undefined ? { before: query.before } : {}) }),
-        boxes: voicemail.boxes(),
-      }),
+      handler: (c, { query }) => {
+        const boxes = allowed(c);
+        const options = { unheardOnly: query.unheard === 'true', limit: query.limit, ...(query.before !== undefined ? { before: query.before } : {}) };
+        if (!boxes) return c.json({ messages: voicemail.list({ ...options, ...(query.box ? { box: query.box } : {}) }), boxes: voicemail.boxes() });
+        const mine = query.box ? [query.box].filter((b) => boxes.has(b)) : [...boxes];
+        const messages = mine.flatMap((box) => voicemail.list({ ...options, box })).sort((a, b) => b.receivedAt - a.receivedAt || (a.id < b.id ? 1 : -1)).slice(0, query.limit);
+        return c.json({ messages, boxes: voicemail.boxes().filter((b) => boxes.has(b.box)) });
+      },
     }),
     webRoute({
       method: 'get',
       path: '/api/voicemail/:messageId/audio',
       summary: 'A voicemail message as a WAV file (for the audio player)',
-      role: 'supervisor',
+      role: 'agent',
       params: MessageParam,
       handler: (c, { params }) => {
-        const message = voicemail.get(params.messageId);
+        const message = messageFor(c, params.messageId);
         const root = resolve(recordingsDir);
         const path = message ? resolve(root, message.path) : undefined;
         if (!path || !path.startsWith(`${root}${sep}`) || !existsSync(path)) return c.json(notFound(params.messageId), 404);
@@ -55,10 +77,11 @@ export function voicemailRoutes(voicemail: VoicemailReader, recordingsDir: strin
       method: 'put',
       path: '/api/voicemail/:messageId/heard',
       summary: 'Mark a voicemail message heard (or unheard again)',
-      role: 'supervisor',
+      role: 'agent',
       params: MessageParam,
       body: Heard,
-      handler: async (c, { params, body }) => (await voicemail.setHeard(params.messageId, body.heard)) ? c.body(null, 204) : c.json(notFound(params.messageId), 404),
+      handler: async (c, { params, body }) =>
+        messageFor(c, params.messageId) && (await voicemail.setHeard(params.messageId, body.heard)) ? c.body(null, 204) : c.json(notFound(params.messageId), 404),
     }),
   ];
 }

@@ -13,7 +13,7 @@ import { cdrRoutes, sessionRoutes, userRoutes, wallboardRoutes, type CdrReader }
 import type { WebAuth } from './web-auth.ts';
 import { InvalidWebUserError, WebUserExistsError, WebUserNotFoundError } from './web-users.ts';
 import { softphoneBundle } from './softphone-bundle.ts';
-import { voicemailRoutes, type VoicemailReader } from './voicemail-routes.ts';
+import { voicemailRoutes, type VoicemailBoxesOf, type VoicemailReader } from './voicemail-routes.ts';
 import type { WallboardSource } from './wallboard-stream.ts';
 
 export const DEFAULT_APPLIANCE_UI_DIR = new URL('../ui/', import.meta.url).pathname;
@@ -26,6 +26,8 @@ export interface ApplianceWebAppDeps {
   cdrs?: CdrReader;
   /** Voicemail messages (their WAVs live in the recordings directory). */
   voicemail?: VoicemailReader;
+  /** The voicemail boxes an agent was given (supervisors see all). */
+  voicemailBoxesOf?: VoicemailBoxesOf;
   /** Where recordings live (the CDR names files relative to it). */
   recordingsDir?: string;
   /** The update endpoints (upload, USB import, slot status), for admins. */
@@ -99,7 +101,7 @@ export function createApplianceWebApp(deps: ApplianceWebAppDeps): Hono<WebEnv> {
     ...sessionRoutes({ auth: deps.auth, clientIp, isHttps }),
     ...wallboardRoutes(deps.wallboard, deps.auth, deps.wallboardIntervalMs ?? 1000),
     ...(deps.cdrs ? cdrRoutes(deps.cdrs, deps.recordingsDir ?? '/nonexistent') : []),
-    ...(deps.voicemail ? voicemailRoutes(deps.voicemail, deps.recordingsDir ?? '/nonexistent') : []),
+    ...(deps.voicemail ? voicemailRoutes(deps.voicemail, deps.recordingsDir ?? '/nonexistent', deps.voicemailBoxesOf) : []),
     ...userRoutes(deps.auth),
   ];
   mountWebRoutes(app, routes);
