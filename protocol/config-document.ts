@@ -124,7 +124,20 @@ export const configSections = {
   features: section({ schema: FeatureFlagsSchema, about: 'feature flags' }),
   voicemail: section({
     schema: VoicemailSectionSchema,
-    about: 'voicemail boxes (greeting, longest message); without a box list any box a flow or overflow rule names takes messages (appliance/voicemail)',
+    about: 'voicemail boxes (greeting, longest message, agents who listen); without a box list any box a flow or overflow rule names takes messages (appliance/voicemail)',
+    check: (vm, _raw, { doc }) => {
+      const agents = idsOf((doc.acd as { agents?: unknown } | undefined)?.agents, 'id');
+      const issues: ConfigIssue[] = [];
+      const seen = new Set<string>();
+      (vm.boxes ?? []).forEach((b, i) => {
+        if (seen.has(b.id)) issues.push({ path: `boxes.${i}.id`, message: `duplicate voicemail box ${b.id}` });
+        seen.add(b.id);
+        (b.agents ?? []).forEach((a, j) => {
+          if (!agents.has(a)) issues.push({ path: `boxes.${i}.agents.${j}`, message: `unknown ACD agent ${a}` });
+        });
+      });
+      return issues;
+    },
   }),
   desk: section({
     schema: DeskSectionSchema,
