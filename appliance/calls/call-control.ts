@@ -10,7 +10,7 @@ import { EventEmitter } from 'node:events';
 import type { Subscription } from 'rxjs';
 import type { AcdAdapter } from '../acd/acd-adapter.ts';
 import type { AcdCommand } from '../acd/commands.ts';
-import type { AcdEventInput } from '../acd/events.ts';
+import { contactSkillsFrom, type AcdEventInput } from '../acd/events.ts';
 import type { CdrStore } from '../cdr/cdr-store.ts';
 import { VIP_PRIORITY, type CustomerStore } from '../customers/customer-store.ts';
 import { AgentDesk } from '../desk/agent-desk.ts';
@@ -254,10 +254,16 @@ export class CallControl extends EventEmitter<CallControlEvents> implements Desk
       void call.session?.play(call.id, `recording-notice-${call.id}`, RECORDING_NOTICE).catch((e: Error) => this.#warn(e));
     }
     void call.session?.setBackground(call.id, { moh: true }).catch((e: Error) => this.#warn(e));
-    this.#o.acd.dispatch({
+    const refused = this.#o.acd.dispatch({
       type: 'ContactArrived', contactId, queueId, channel: 'voice', priority: call.priority,
       ...(call.record.customer !== 'anonymous' ? { customerId: call.record.customer } : {}), ...(preferredAgentId ? { preferredAgentId } : {}),
-    });
+      ...(call.skills.length > 0 ? { skills: contactSkillsFrom(call.skills) } : {}),
+    }).find((c) => c.type === 'Refused');
+    // e.g. a flow asks for a skill the ACD does not know: no agent could ever answer, so end the call
+    if (refused?.type === 'Refused') {
+      this.#log.warn('ACD refused the caller', { callId: call.id, reason: refused.reason });
+      void call.caller.session.bye();
+    }
   }
 
   // ---- the ACD's commands -------------------------------------------------------------------
