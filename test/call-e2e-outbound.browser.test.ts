@@ -10,16 +10,16 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { hashPassword } from '../appliance/desk/agent-credentials.ts';
-import { encodeWavPcm16, parseWav } from '../appliance/media/wav.ts';
+import { parseWav } from '../appliance/media/wav.ts';
 import type { Cdr } from '../appliance/cdr/cdr-store.ts';
 import { customer as sippCustomer, scenarios, startCallCenter, testConfig, tonePcap, type CallCenter } from './fixtures/calls/call-harness.ts';
 import { freeUdpPort, spawnTracked, type RunResult } from './fixtures/sip/harness.ts';
 import { loginOverHttp, startTestWebServer, type TestWebServer } from './support/appliance-web.ts';
+import { CHROMIUM, launchAgentBrowser } from './support/agent-browser.ts';
 import { waitFor } from './support/wait.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 
 async function customer(cc: CallCenter, digit: string, stayMs: number) {
   const r = await sippCustomer(cc, digit, stayMs);
@@ -63,16 +63,7 @@ describe('outbound calls and transfers out from the agent desktop', () => {
     pstn = await startPstn();
 
     work = mkdtempSync(join(tmpdir(), 'cc-e2e-out-'));
-    const tone = Int16Array.from({ length: 16000 * 2 }, (_, i) => Math.round(9000 * Math.sin((2 * Math.PI * 700 * i) / 16000)));
-    writeFileSync(join(work, 'mic.wav'), encodeWavPcm16(tone, 16000));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-        '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${join(work, 'mic.wav')}`, '--autoplay-policy=no-user-gesture-required'],
-    });
-    page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-    page.setDefaultTimeout(8000);
+    ({ browser, page } = await launchAgentBrowser(work));
   });
 
   /** The PSTN: one SIPp call on the trunk's port that rings, answers, plays a 1 kHz tone and waits for the BYE. */

@@ -12,12 +12,12 @@
 // second agent in a second browser.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { hashPassword } from '../appliance/desk/agent-credentials.ts';
-import { parseWav, encodeWavPcm16 } from '../appliance/media/wav.ts';
+import { parseWav } from '../appliance/media/wav.ts';
 import { startMetrics, type RunningMetrics } from '../appliance/metrics/start-metrics.ts';
 import type { Cdr } from '../appliance/cdr/cdr-store.ts';
 import type { LiveMetrics } from '../protocol/metrics.ts';
@@ -29,9 +29,9 @@ import { parseApplianceConfig } from '../appliance/config/appliance-config.ts';
 import { silentLogger } from '../appliance/log/logger.ts';
 import { ConsoleClient } from './support/console-client.ts';
 import { freePort } from './support/net.ts';
+import { CHROMIUM, launchAgentBrowser } from './support/agent-browser.ts';
 import { waitFor } from './support/wait.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = new URL('../docs/screenshots/agent-desktop.png', import.meta.url).pathname;
 const AGENT_PASSWORD = 'agent-1001-pw';
 const softphoneStats = (p: Page) => p.evaluate(() => (window as unknown as { desk: { softphone: { stats(): Promise<unknown> } } }).desk.softphone.stats()) as Promise<SoftphoneStats | undefined>;
@@ -106,16 +106,7 @@ describe('a real call end to end through the agent desktop', () => {
 
     // the agent's microphone: a steady 700 Hz tone, so its side of the recording is unmistakable
     work = mkdtempSync(join(tmpdir(), 'cc-e2e-'));
-    const tone = Int16Array.from({ length: 16000 * 2 }, (_, i) => Math.round(9000 * Math.sin((2 * Math.PI * 700 * i) / 16000)));
-    writeFileSync(join(work, 'mic.wav'), encodeWavPcm16(tone, 16000));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-        '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${join(work, 'mic.wav')}`, '--autoplay-policy=no-user-gesture-required'],
-    });
-    page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-    page.setDefaultTimeout(8000);
+    ({ browser, page } = await launchAgentBrowser(work));
   });
 
   after(async () => {
